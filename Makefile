@@ -1,0 +1,42 @@
+# Everything runs through uv with the locked dependencies. If uv is missing, it is
+# installed into .tools/ with Python 3.13 (see .python-version), nothing global.
+PYTHON ?= python3.13
+UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+export UV_PYTHON_DOWNLOADS := never
+MANAGE := $(UV) run --frozen python manage.py
+
+.PHONY: help install run test lint format check migrations-check ci clean
+
+help:
+	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make test   install and run the test suite (SQLite, or DATABASE_URL)"
+	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make format ruff format and fix"
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
+	$(UV) sync --frozen --quiet
+
+run: export DJANGO_DEBUG ?= 1
+run: install
+	$(MANAGE) migrate --no-input
+	$(MANAGE) load_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+lint: install
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+
+format: install
+	$(UV) run --frozen ruff check --fix .
+	$(UV) run --frozen ruff format .
+
+clean:
+	rm -rf .venv .tools staticfiles

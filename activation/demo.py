@@ -1,0 +1,106 @@
+"""Demo data for `make run`: a manufacturing batch, support contacts and three sign-ins.
+
+Only for development: ``load_demo`` refuses to run with DEBUG off, so these
+well-known passwords never reach a real deployment.
+"""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from .models import ActivationCode, Device, OSVersion, SupportContact
+
+DEMO_USERS = [
+    # (e-mail, password, group, is_staff, first name)
+    ("customer@example.com", "demo-customer-pass", None, False, "Casey"),
+    ("agent@example.com", "demo-agent-pass", "Support agents", True, "Alex"),
+    ("manager@example.com", "demo-manager-pass", "Support managers", True, "Morgan"),
+]
+
+SUPPORT_CONTACTS = [
+    ("US", "United States", "(800) MICROSOFT (642-7676)", "Every day, 24 hours", 1),
+    ("CA", "Canada", "1-877-568-2495", "Every day, 24 hours", 2),
+    ("GB", "United Kingdom", "0344 800 2400", "Mon–Fri 8:00–20:00", 3),
+    ("DE", "Germany", "0800 284 8283", "Mon–Fri 8:00–20:00", 4),
+    ("FR", "France", "09 70 01 90 90", "Mon–Fri 8:00–20:00", 5),
+    ("ES", "Spain", "900 150 887", "Mon–Fri 9:00–19:00", 6),
+    ("BR", "Brazil", "0800 888 4081", "Mon–Fri 8:00–20:00", 7),
+    ("IT", "Italy", "02 3859 1444", "Mon–Fri 9:00–18:00", 8),
+    ("JP", "Japan", "0120-54-2244", "Mon–Fri 9:00–18:00", 9),
+]
+
+MODELS = [
+    ("Lumia 920", OSVersion.WP80),
+    ("Lumia 1020", OSVersion.WP81),
+    ("Lumia 520", OSVersion.WP81),
+    ("Lumia 800", OSVersion.WP78),
+    ("HTC HD7", OSVersion.WP75),
+]
+BATCH = "DEMO-2026-01"
+BATCH_SIZE = 40
+
+
+def imei_with_check_digit(body: str) -> str:
+    """Append the Luhn check digit to 14 digits."""
+    total = 0
+    for i, char in enumerate(reversed(body)):
+        value = int(char)
+        if i % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return body + str((10 - total % 10) % 10)
+
+
+def demo_imei(index: int) -> str:
+    return imei_with_check_digit(f"3520450{index:07d}")
+
+
+@transaction.atomic
+def load_demo(stdout=None):
+    User = get_user_model()
+    users = {}
+    for email, password, group, is_staff, first_name in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"is_staff": is_staff, "first_name": first_name}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        users[email] = user
+
+    for code, country, phone, hours, position in SUPPORT_CONTACTS:
+        SupportContact.objects.update_or_create(
+            country_code=code,
+            defaults={"country": country, "phone": phone, "hours": hours, "position": position},
+        )
+
+    created_devices = 0
+    for index in range(1, BATCH_SIZE + 1):
+        model_name, os_version = MODELS[index % len(MODELS)]
+        device, created = Device.objects.get_or_create(
+            imei=demo_imei(index),
+            defaults={
+                "serial": f"SN{index:08d}",
+                "model_name": model_name,
+                "os_version": os_version,
+                "batch": BATCH,
+            },
+        )
+        if created:
+            ActivationCode.objects.issue(device, kind=ActivationCode.Kind.FACTORY)
+            created_devices += 1
+
+    customer = users["customer@example.com"]
+    for index in (1, 2):
+        Device.objects.filter(imei=demo_imei(index), owner__isnull=True).update(owner=customer)
+    if stdout:
+        stdout.write(f"Demo data ready ({created_devices} new devices in batch {BATCH}).")
+    return users

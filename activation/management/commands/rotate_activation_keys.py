@@ -1,0 +1,61 @@
+"""Re-protect every activation code under the current (first) key.
+
+Safe to interrupt and run again: each batch commits on its own and every row keeps
+the id of the key that protects it, so a second run carries on where the first one
+stopped and no code is ever unreadable.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from activation import codes
+from activation.models import ActivationCode, AuditEvent
+
+
+class Command(BaseCommand):
+    help = "Re-encrypt and re-digest every activation code under the first ACTIVATION_KEYS key."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=500)
+
+    def handle(self, *args, batch_size, **options):
+        current = codes.keyring().current.id
+        configured = {key.id for key in codes.keyring()}
+        missing = (
+            ActivationCode.objects.exclude(key_version__in=configured)
+            .values_list("key_version", flat=True)
+            .distinct()
+        )
+        if missing:
+            raise CommandError(
+                f"Codes are protected by keys that are not configured: {', '.join(missing)}. "
+                "Put those keys back in ACTIVATION_KEYS (after the current one) and run again."
+            )
+        rotated = 0
+        last_pk = 0
+        while True:
+            with transaction.atomic():
+                batch = list(
+                    ActivationCode.objects.select_for_update()
+                    .select_related("device")
+                    .filter(pk__gt=last_pk)
+                    .exclude(key_version=current)
+                    .order_by("pk")[:batch_size]
+                )
+                if not batch:
+                    break
+                for code in batch:
+                    code.set_secret(code.plaintext())
+                ActivationCode.objects.bulk_update(
+                    batch, ["digest", "ciphertext", "key_version", "hint"]
+                )
+            rotated += len(batch)
+            last_pk = batch[-1].pk
+            self.stdout.write(f"  {rotated} codes re-protected…")
+        AuditEvent.record(AuditEvent.Action.KEYS_ROTATED, data={"key": current, "codes": rotated})
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{rotated} codes moved to key {current}. Every code now uses it; older keys "
+                "can be removed from ACTIVATION_KEYS."
+            )
+        )

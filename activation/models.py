@@ -1,0 +1,538 @@
+"""Devices, their activation codes, support requests and the append-only records.
+
+State changes are methods that lock the rows they change and write everything in
+one transaction (``ActivationCode.objects.issue``, ``code.suspend``, ...), each
+writing its audit event in the same transaction, so nothing is ever half-written.
+"""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import codes
+
+
+class DomainError(Exception):
+    """A refused state change; ``code`` is machine-readable, views map it to words."""
+
+    def __init__(self, code: str, message: str = ""):
+        super().__init__(message or code)
+        self.code = code
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        value = int(char)
+        if i % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def validate_imei(value: str):
+    if not (len(value) == 15 and value.isdigit()):
+        raise ValidationError(
+            _("An IMEI has exactly 15 digits (dial *#06# or see Settings > About)."),
+            code="imei_format",
+        )
+    if not luhn_ok(value):
+        raise ValidationError(
+            _("This IMEI fails its check digit: please check each digit again."),
+            code="imei_checksum",
+        )
+
+
+def normalise_imei(raw: str) -> str:
+    return "".join(ch for ch in (raw or "") if not ch.isspace() and ch not in "-/")
+
+
+class OSVersion(models.TextChoices):
+    WP70 = "7.0", "Windows Phone 7.0"
+    WP75 = "7.5", "Windows Phone 7.5"
+    WP78 = "7.8", "Windows Phone 7.8"
+    WP80 = "8.0", "Windows Phone 8.0"
+    WP81 = "8.1", "Windows Phone 8.1"
+
+
+class DeviceQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner=user)
+
+
+class Device(models.Model):
+    class State(models.TextChoices):
+        NOT_ACTIVATED = "not_activated", _("Not activated")
+        DEFERRED = "deferred", _("Deferred (Skip)")
+        ACTIVATED = "activated", _("Activated")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    imei = models.CharField("IMEI", max_length=15, unique=True, validators=[validate_imei])
+    serial = models.CharField(_("serial number"), max_length=40, blank=True)
+    model_name = models.CharField(_("model"), max_length=80, blank=True)
+    os_version = models.CharField(_("OS version"), max_length=3, choices=OSVersion.choices)
+    batch = models.CharField(_("manufacturing batch"), max_length=40, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="devices",
+    )
+    activation_state = models.CharField(
+        _("activation state"), max_length=16, choices=State, default=State.NOT_ACTIVATED
+    )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(imei__regex=r"^[0-9]{15}$"), name="device_imei_15_digits"
+            ),
+            models.CheckConstraint(
+                condition=Q(activation_state__in=["not_activated", "deferred", "activated"]),
+                name="device_activation_state_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.model_name or 'Device'} (IMEI …{self.imei[-4:]})"
+
+    @property
+    def is_wp7(self) -> bool:
+        return self.os_version.startswith("7")
+
+    @property
+    def account_name(self) -> str:
+        """What the phone calls the account on this OS version (article: WP7 note)."""
+        return _("Windows Live ID") if self.is_wp7 else _("Microsoft account")
+
+    @property
+    def activate_screen_title(self) -> str:
+        return _("ACTIVATE WINDOWS LIVE") if self.is_wp7 else _("ACTIVATE WINDOWS PHONE")
+
+
+class ActivationCodeQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=ActivationCode.Status.ACTIVE)
+
+    def owned_by(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(device__owner=user)
+
+    def matching(self, canonical_code: str):
+        """Codes whose digest matches under any configured key (rotation in progress)."""
+        return self.filter(digest__in=codes.candidate_digests(canonical_code))
+
+
+class ActivationCodeManager(models.Manager.from_queryset(ActivationCodeQuerySet)):
+    def issue(self, device, *, kind, by=None, ticket=None, plaintext=None):
+        """Make ``device``'s new active code, superseding the previous one.
+
+        Returns ``(code, plaintext)``: the plaintext exists only in this return
+        value, for the agent to read out once or the importer to discard.
+        """
+        plaintext = plaintext or codes.generate()
+        with transaction.atomic():
+            device = Device.objects.select_for_update().get(pk=device.pk)
+            now = timezone.now()
+            for previous in self.select_for_update().filter(device=device, status="active"):
+                previous.status = ActivationCode.Status.SUPERSEDED
+                previous.status_changed_at = now
+                previous.save(update_fields=["status", "status_changed_at"])
+                AuditEvent.record(
+                    AuditEvent.Action.CODE_SUPERSEDED, actor=by, code=previous, device=device
+                )
+            code = self.model(device=device, kind=kind, issued_by=by, ticket=ticket)
+            code.set_secret(plaintext)
+            code.save()
+            AuditEvent.record(
+                AuditEvent.Action.CODE_ISSUED,
+                actor=by,
+                code=code,
+                device=device,
+                ticket=ticket,
+                data={"kind": kind},
+            )
+        return code, plaintext
+
+
+class ActivationCode(models.Model):
+    class Kind(models.TextChoices):
+        FACTORY = "factory", _("Factory")
+        SUPPORT = "support", _("Issued by support")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUPERSEDED = "superseded", _("Superseded")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="codes")
+    kind = models.CharField(max_length=10, choices=Kind)
+    status = models.CharField(max_length=10, choices=Status, default=Status.ACTIVE)
+    digest = models.CharField(max_length=64, editable=False)
+    ciphertext = models.BinaryField(editable=False)
+    key_version = models.CharField(max_length=32, editable=False)
+    hint = models.CharField(_("last 5 symbols"), max_length=codes.HINT_LENGTH, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ticket = models.ForeignKey(
+        "Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="codes"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(max_length=200, blank=True)
+    use_count = models.PositiveIntegerField(default=0)
+    reactivation_count = models.PositiveIntegerField(default=0)
+    misuse_count = models.PositiveIntegerField(default=0)
+    first_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActivationCodeManager()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        permissions = [
+            ("issue_code", "Can issue activation codes"),
+            ("reveal_code", "Can reveal activation codes"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["digest"], name="activationcode_digest_unique"),
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(status="active"),
+                name="activationcode_one_active_per_device",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "superseded", "suspended", "revoked"]),
+                name="activationcode_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["factory", "support"]), name="activationcode_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"…{self.hint} ({self.get_status_display()})"
+
+    @property
+    def masked(self) -> str:
+        return f"•••••-•••••-•••••-•••••-{self.hint}"
+
+    def _associated_data(self) -> bytes:
+        return f"activation-code:{self.public_id}:{self.device.public_id}".encode()
+
+    def set_secret(self, canonical_code: str):
+        """Store ``canonical_code`` as digest + ciphertext under the current key."""
+        self.digest = codes.digest(canonical_code)
+        self.ciphertext, self.key_version = codes.encrypt(canonical_code, self._associated_data())
+        self.hint = codes.hint(canonical_code)
+
+    def plaintext(self) -> str:
+        """Decrypt without recording it; callers that show it use ``reveal``."""
+        return codes.decrypt(self.ciphertext, self._associated_data(), self.key_version)
+
+    def reveal(self, by, ip=None) -> str:
+        """The code for its owner or an agent to read, written to the audit log."""
+        plain = self.plaintext()
+        AuditEvent.record(
+            AuditEvent.Action.CODE_REVEALED, actor=by, code=self, device=self.device, ip=ip
+        )
+        return plain
+
+    def _change_status(self, new_status, action, *, by=None, reason=""):
+        with transaction.atomic():
+            locked = type(self).objects.select_for_update().get(pk=self.pk)
+            if locked.status != self.Status.ACTIVE:
+                raise DomainError("not_active", f"The code is already {locked.status}.")
+            locked.status = new_status
+            locked.status_changed_at = timezone.now()
+            locked.status_reason = reason[:200]
+            locked.save(update_fields=["status", "status_changed_at", "status_reason"])
+            AuditEvent.record(
+                action, actor=by, code=locked, device_id=locked.device_id, data={"reason": reason}
+            )
+        self.status, self.status_changed_at = locked.status, locked.status_changed_at
+        self.status_reason = locked.status_reason
+
+    def suspend(self, reason, by=None):
+        self._change_status(
+            self.Status.SUSPENDED, AuditEvent.Action.CODE_SUSPENDED, by=by, reason=reason
+        )
+
+    def revoke(self, by, reason=""):
+        self._change_status(
+            self.Status.REVOKED, AuditEvent.Action.CODE_REVOKED, by=by, reason=reason
+        )
+
+
+REFERENCE_LENGTH = 6
+
+
+def new_reference() -> str:
+    return "ACT-" + "".join(secrets.choice(codes.ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+class TicketQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=Ticket.OPEN_STATUSES)
+
+    def owned_by(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(customer=user)
+
+
+class Ticket(models.Model):
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        PHONE = "phone", _("Phone")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        WAITING = "waiting", _("Waiting for customer")
+        CODE_ISSUED = "code_issued", _("Code issued")
+        RESOLVED = "resolved", _("Resolved")
+        REJECTED = "rejected", _("Rejected")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+
+    OPEN_STATUSES = ["new", "in_progress", "waiting", "code_issued"]
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="tickets")
+    channel = models.CharField(max_length=5, choices=Channel, default=Channel.WEB)
+    status = models.CharField(max_length=12, choices=Status, default=Status.NEW)
+    priority = models.CharField(max_length=6, choices=Priority, default=Priority.NORMAL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        limit_choices_to={"is_staff": True},
+    )
+    reason = models.TextField(_("what happened"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_code_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    worked = models.BooleanField(_("did the code work?"), null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["device"],
+                condition=Q(status__in=["new", "in_progress", "waiting", "code_issued"]),
+                name="ticket_one_open_per_device",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "new",
+                        "in_progress",
+                        "waiting",
+                        "code_issued",
+                        "resolved",
+                        "rejected",
+                    ]
+                ),
+                name="ticket_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="ticket_queue_idx")]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class TicketMessage(models.Model):
+    class Kind(models.TextChoices):
+        PUBLIC = "public", _("Reply to customer")
+        INTERNAL = "internal", _("Internal note")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=8, choices=Kind, default=Kind.PUBLIC)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+class AppendOnly(models.Model):
+    """Rows that are written once and never changed or deleted one by one."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise DomainError("append_only", f"{type(self).__name__} rows are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise DomainError("append_only", f"{type(self).__name__} rows are never deleted.")
+
+
+class ActivationAttempt(AppendOnly):
+    class Result(models.TextChoices):
+        ACTIVATED = "activated", _("Activated")
+        REACTIVATED = "reactivated", _("Reactivated (same device)")
+        FAILED = "failed", _("Failed")
+        MALFORMED = "malformed", _("Malformed code")
+        RATE_LIMITED = "rate_limited", _("Rate limited")
+
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
+    )
+    imei = models.CharField("IMEI", max_length=20)
+    code = models.ForeignKey(
+        ActivationCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    result = models.CharField(max_length=12, choices=Result)
+    reason = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_result_display()} for IMEI …{self.imei[-4:]}"
+
+
+class AuditEvent(AppendOnly):
+    class Action(models.TextChoices):
+        CODE_ISSUED = "code_issued", _("Code issued")
+        CODE_REVEALED = "code_revealed", _("Code revealed")
+        CODE_SUPERSEDED = "code_superseded", _("Code superseded")
+        CODE_SUSPENDED = "code_suspended", _("Code suspended")
+        CODE_REVOKED = "code_revoked", _("Code revoked")
+        KEYS_ROTATED = "keys_rotated", _("Keys rotated")
+        DEVICE_UNLOCKED = "device_unlocked", _("Device unlocked")
+        EXPORTED = "exported", _("Report exported")
+        IMPORTED = "imported", _("Devices imported")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=20, choices=Action)
+    code = models.ForeignKey(
+        ActivationCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    device = models.ForeignKey(
+        Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} by {self.actor_label or 'system'}"
+
+    @classmethod
+    def record(cls, action, *, actor=None, **fields):
+        label = ""
+        if actor is not None and actor.is_authenticated:
+            label = f"user:{actor.pk}"
+        else:
+            actor = None
+        return cls.objects.create(action=action, actor=actor, actor_label=label, **fields)
+
+
+class HelpEntry(models.Model):
+    """One topic of the help centre in one language, edited from the support article."""
+
+    class Section(models.TextChoices):
+        SYMPTOMS = "symptoms", _("What you see")
+        CAUSE = "cause", _("Why it happens")
+        RESOLUTION = "resolution", _("What to do")
+        FAQ = "faq", _("Questions")
+        CONTACT = "contact", _("Contact support")
+
+    slug = models.SlugField(max_length=80)
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    section = models.CharField(max_length=12, choices=Section)
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=300, blank=True)
+    body = models.TextField(help_text=_("Paragraphs separated by a blank line."))
+    article_id = models.CharField(max_length=20, default="KB2431699")
+    revision = models.PositiveIntegerField(default=1)
+    last_reviewed = models.DateField()
+    is_published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["section", "position", "title"]
+        verbose_name_plural = "help entries"
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "language"], name="helpentry_slug_language"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} [{self.language}]"
+
+
+class SupportContact(models.Model):
+    country_code = models.CharField(_("country code"), max_length=2, unique=True)
+    country = models.CharField(max_length=80)
+    phone = models.CharField(max_length=60)
+    hours = models.CharField(max_length=120, blank=True)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "country"]
+
+    def __str__(self):
+        return f"{self.country}: {self.phone}"

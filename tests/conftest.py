@@ -1,0 +1,92 @@
+"""A cast of users and small factories shared by every test module."""
+
+import itertools
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+
+from activation.models import ActivationCode, Device, OSVersion, Ticket
+
+PASSWORD = "a-long-test-password-42"
+_serials = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_user(django_user_model, email, *, group=None, is_staff=False):
+    user = django_user_model.objects.create_user(email=email, password=PASSWORD, is_staff=is_staff)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def customer(db, django_user_model):
+    return make_user(django_user_model, "casey@example.com")
+
+
+@pytest.fixture
+def other_customer(db, django_user_model):
+    return make_user(django_user_model, "olive@example.com")
+
+
+@pytest.fixture
+def agent(db, django_user_model):
+    return make_user(django_user_model, "alex@example.com", group="Support agents", is_staff=True)
+
+
+@pytest.fixture
+def manager(db, django_user_model):
+    return make_user(
+        django_user_model, "morgan@example.com", group="Support managers", is_staff=True
+    )
+
+
+def luhn_complete(body: str) -> str:
+    from activation.demo import imei_with_check_digit
+
+    return imei_with_check_digit(body)
+
+
+@pytest.fixture
+def make_device(db):
+    def make(owner=None, os_version=OSVersion.WP81, **fields):
+        n = next(_serials)
+        return Device.objects.create(
+            imei=luhn_complete(f"4900000{n:07d}"),
+            serial=f"T{n:07d}",
+            model_name="Lumia 930",
+            os_version=os_version,
+            owner=owner,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_code(db):
+    """Issue a code; returns ``(code, plaintext)``."""
+
+    def make(device, kind=ActivationCode.Kind.SUPPORT, by=None, ticket=None):
+        return ActivationCode.objects.issue(device, kind=kind, by=by, ticket=ticket)
+
+    return make
+
+
+@pytest.fixture
+def make_ticket(db):
+    def make(device, customer=None, **fields):
+        return Ticket.objects.create(device=device, customer=customer or device.owner, **fields)
+
+    return make

@@ -12,6 +12,7 @@ AES-256-GCM with the row's identity as associated data lets its owner read it ag
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from functools import cache
 
@@ -30,6 +31,9 @@ LENGTH = RANDOM_LENGTH + 1
 GROUP = 5
 HINT_LENGTH = 5
 _INDEX = {symbol: i for i, symbol in enumerate(ALPHABET)}
+# 20 or more code symbols, allowing the separators people type: catches a code (or most
+# of one) pasted into free text, in any case.
+CODE_LIKE_RE = re.compile(r"(?i)(?:[BCDFGHJKMPQRTVWXY2346789][\s\-]?){20,}")
 _IGNORED = str.maketrans("", "", " -\t\u2010\u2011\u2012\u2013\u2014")
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import codes
+from .emails import notify
 
 
 class DomainError(Exception):
@@ -70,6 +71,38 @@ class DeviceQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
 
+class DeviceManager(models.Manager.from_queryset(DeviceQuerySet)):
+    def register(self, owner, *, imei, os_version, model_name="", serial=""):
+        """Register a phone to ``owner``; returns ``(device, review_ticket)``.
+
+        A phone from a manufacturing batch with no owner becomes the customer's. A phone
+        registered to someone else is never taken over: an ownership review request goes
+        to the agents instead (``review_ticket``), and ``device`` is None.
+        """
+        with transaction.atomic():
+            device = self.select_for_update().filter(imei=imei).first()
+            if device is None:
+                device = self.create(
+                    imei=imei,
+                    os_version=os_version,
+                    model_name=model_name,
+                    serial=serial,
+                    owner=owner,
+                )
+            elif device.owner_id == owner.pk:
+                raise DomainError("already_registered", "This phone is already in your list.")
+            elif device.owner_id is None:
+                device.owner = owner
+                device.model_name = device.model_name or model_name
+                device.serial = device.serial or serial
+                device.save(update_fields=["owner", "model_name", "serial", "updated_at"])
+            else:
+                ticket = Ticket.objects.open_ownership_review(owner, device)
+                return None, ticket
+            AuditEvent.record(AuditEvent.Action.DEVICE_REGISTERED, actor=owner, device=device)
+        return device, None
+
+
 class Device(models.Model):
     class State(models.TextChoices):
         NOT_ACTIVATED = "not_activated", _("Not activated")
@@ -93,13 +126,18 @@ class Device(models.Model):
         _("activation state"), max_length=16, choices=State, default=State.NOT_ACTIVATED
     )
     activated_at = models.DateTimeField(null=True, blank=True)
+    locked_at = models.DateTimeField(
+        _("locked after failed guesses"), null=True, blank=True, editable=False
+    )
+    request_counter = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = DeviceQuerySet.as_manager()
+    objects = DeviceManager()
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("import_devices", "Can import manufacturing batches")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(imei__regex=r"^[0-9]{15}$"), name="device_imei_15_digits"
@@ -125,6 +163,19 @@ class Device(models.Model):
     @property
     def activate_screen_title(self) -> str:
         return _("ACTIVATE WINDOWS LIVE") if self.is_wp7 else _("ACTIVATE WINDOWS PHONE")
+
+    def unlock(self, by):
+        """Lift an API lockout after repeated failed guesses (agents; audited)."""
+        if not by.has_perm("activation.change_device"):
+            raise DomainError("permission_denied")
+        with transaction.atomic():
+            updated = Device.objects.filter(pk=self.pk, locked_at__isnull=False).update(
+                locked_at=None
+            )
+            if not updated:
+                raise DomainError("not_locked", "This phone is not locked.")
+            AuditEvent.record(AuditEvent.Action.DEVICE_UNLOCKED, actor=by, device=self)
+        self.locked_at = None
 
 
 class ActivationCodeQuerySet(models.QuerySet):
@@ -218,6 +269,7 @@ class ActivationCode(models.Model):
         permissions = [
             ("issue_code", "Can issue activation codes"),
             ("reveal_code", "Can reveal activation codes"),
+            ("override_code_limit", "Can issue codes beyond the 30-day limit"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["digest"], name="activationcode_digest_unique"),
@@ -279,17 +331,51 @@ class ActivationCode(models.Model):
         self.status_reason = locked.status_reason
 
     def suspend(self, reason, by=None):
+        """Suspend on misuse (``by`` None: the API's own rule) or by an agent."""
+        if by is not None and not by.has_perm("activation.issue_code"):
+            raise DomainError("permission_denied")
         self._change_status(
             self.Status.SUSPENDED, AuditEvent.Action.CODE_SUSPENDED, by=by, reason=reason
         )
 
+    def reinstate(self, by, reason=""):
+        """Undo a suspension (e.g. misuse was a mistake), if no newer code exists."""
+        if not by.has_perm("activation.issue_code"):
+            raise DomainError("permission_denied")
+        with transaction.atomic():
+            Device.objects.select_for_update().get(pk=self.device_id)
+            locked = type(self).objects.select_for_update().get(pk=self.pk)
+            if locked.status != self.Status.SUSPENDED:
+                raise DomainError("not_suspended", "Only a suspended code can be reinstated.")
+            if type(self).objects.filter(device_id=self.device_id, status="active").exists():
+                raise DomainError("newer_code", "The phone already has a newer active code.")
+            locked.status = self.Status.ACTIVE
+            locked.status_changed_at = timezone.now()
+            locked.status_reason = reason[:200]
+            locked.save(update_fields=["status", "status_changed_at", "status_reason"])
+            AuditEvent.record(
+                AuditEvent.Action.CODE_REINSTATED,
+                actor=by,
+                code=locked,
+                device_id=locked.device_id,
+                data={"reason": reason},
+            )
+        self.status = locked.status
+
     def revoke(self, by, reason=""):
+        if not by.has_perm("activation.issue_code"):
+            raise DomainError("permission_denied")
         self._change_status(
             self.Status.REVOKED, AuditEvent.Action.CODE_REVOKED, by=by, reason=reason
         )
 
 
 REFERENCE_LENGTH = 6
+
+
+def looks_like_code(text: str) -> bool:
+    """Whether ``text`` holds something shaped like an activation code (typos included)."""
+    return bool(codes.CODE_LIKE_RE.search(text or ""))
 
 
 def new_reference() -> str:
@@ -306,7 +392,77 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(customer=user)
 
 
+class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
+    def request_code(
+        self, device, *, reason, customer=None, channel="web", by=None, caller_email=""
+    ):
+        """Open a code request for ``device``, or join the one already open.
+
+        Returns ``(ticket, created)``. A second request while one is open adds its
+        reason to the open request as a message, so a device has one thread.
+        """
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError("reason_required", "Say what happened on the phone.")
+        with transaction.atomic():
+            Device.objects.select_for_update().get(pk=device.pk)
+            ticket = (
+                self.select_for_update()
+                .filter(device=device, kind=Ticket.Kind.CODE_REQUEST)
+                .open()
+                .first()
+            )
+            if ticket is not None:
+                TicketMessage.objects.create(ticket=ticket, author=by or customer, body=reason)
+                return ticket, False
+            ticket = self.create(
+                device=device,
+                customer=customer,
+                caller_email=caller_email,
+                channel=channel,
+                reason=reason,
+            )
+            AuditEvent.record(
+                AuditEvent.Action.TICKET_OPENED,
+                actor=by or customer,
+                ticket=ticket,
+                device=device,
+                data={"channel": channel},
+            )
+        notify(ticket, "opened")
+        return ticket, True
+
+    def open_ownership_review(self, claimant, device):
+        with transaction.atomic():
+            ticket = (
+                self.filter(device=device, customer=claimant, kind=Ticket.Kind.OWNERSHIP)
+                .open()
+                .first()
+            )
+            if ticket is None:
+                ticket = self.create(
+                    device=device,
+                    customer=claimant,
+                    kind=Ticket.Kind.OWNERSHIP,
+                    priority=Ticket.Priority.HIGH,
+                    reason="The customer registered a phone that belongs to another account.",
+                )
+                AuditEvent.record(
+                    AuditEvent.Action.TICKET_OPENED,
+                    actor=claimant,
+                    ticket=ticket,
+                    device=device,
+                    data={"kind": "ownership"},
+                )
+                notify(ticket, "opened")
+        return ticket
+
+
 class Ticket(models.Model):
+    class Kind(models.TextChoices):
+        CODE_REQUEST = "code", _("New activation code")
+        OWNERSHIP = "ownership", _("Ownership review")
+
     class Channel(models.TextChoices):
         WEB = "web", _("Web")
         PHONE = "phone", _("Phone")
@@ -327,8 +483,18 @@ class Ticket(models.Model):
     OPEN_STATUSES = ["new", "in_progress", "waiting", "code_issued"]
 
     reference = models.CharField(max_length=12, unique=True, default=new_reference, editable=False)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.CODE_REQUEST)
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="tickets"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    caller_email = models.EmailField(
+        _("caller's e-mail"),
+        blank=True,
+        help_text=_("For phone requests from a caller without an account yet."),
     )
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="tickets")
     channel = models.CharField(max_length=5, choices=Channel, default=Channel.WEB)
@@ -348,16 +514,31 @@ class Ticket(models.Model):
     first_code_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     worked = models.BooleanField(_("did the code work?"), null=True, blank=True)
+    # Verification checklist: complete before an agent may issue a code.
+    imei_confirmed = models.BooleanField(_("IMEI confirmed"), default=False)
+    email_confirmed = models.BooleanField(_("account e-mail confirmed"), default=False)
+    proof_of_purchase = models.BooleanField(_("proof of purchase seen (optional)"), default=False)
+    verified_by_possession = models.BooleanField(
+        _("verified by the phone's request code"), default=False, editable=False
+    )
+    rejection_reason = models.TextField(blank=True)
+    limit_override_reason = models.TextField(blank=True)
 
-    objects = TicketQuerySet.as_manager()
+    objects = TicketManager()
 
     class Meta:
         ordering = ["created_at"]
+        permissions = [
+            ("export_reports", "Can export reports"),
+            ("view_dashboard", "Can view the managers' dashboard"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["device"],
-                condition=Q(status__in=["new", "in_progress", "waiting", "code_issued"]),
-                name="ticket_one_open_per_device",
+                condition=Q(
+                    kind="code", status__in=["new", "in_progress", "waiting", "code_issued"]
+                ),
+                name="ticket_one_open_code_request_per_device",
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -381,6 +562,205 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def contact_email(self) -> str:
+        return self.customer.email if self.customer_id else self.caller_email
+
+    @property
+    def verification_complete(self) -> bool:
+        return self.verified_by_possession or (self.imei_confirmed and self.email_confirmed)
+
+    def _locked(self):
+        return Ticket.objects.select_for_update().select_related("device").get(pk=self.pk)
+
+    def _set_status(self, locked, status, *, by, **extra):
+        old = locked.status
+        locked.status = status
+        for name, value in extra.items():
+            setattr(locked, name, value)
+        locked.save()
+        AuditEvent.record(
+            AuditEvent.Action.TICKET_STATUS,
+            actor=by,
+            ticket=locked,
+            device_id=locked.device_id,
+            data={"from": old, "to": status},
+        )
+        self.refresh_from_db()
+
+    def assign(self, agent):
+        if not agent.has_perm("activation.change_ticket"):
+            raise DomainError("permission_denied")
+        with transaction.atomic():
+            locked = self._locked()
+            if not locked.is_open:
+                raise DomainError("not_open", "This request is closed.")
+            locked.assignee = agent
+            if locked.status == self.Status.NEW:
+                self._set_status(locked, self.Status.IN_PROGRESS, by=agent)
+            else:
+                locked.save(update_fields=["assignee", "updated_at"])
+                self.refresh_from_db()
+
+    def recent_support_codes(self) -> int:
+        since = timezone.now() - timezone.timedelta(days=30)
+        return ActivationCode.objects.filter(
+            device_id=self.device_id, kind=ActivationCode.Kind.SUPPORT, issued_at__gte=since
+        ).count()
+
+    def issue_code(self, by=None, *, override_reason="", by_possession=False):
+        """Issue the device a new support code; returns ``(code, plaintext)``.
+
+        ``by`` is the agent, or None when the customer proved possession with the
+        phone's request code. The ticket row is locked first, so two agents clicking at
+        once produce one code: the second finds the request already answered.
+        """
+        if by is not None and not by.has_perm("activation.issue_code"):
+            raise DomainError("permission_denied", "You may not issue codes.")
+        if by is None and not by_possession:
+            raise DomainError("permission_denied", "Codes are issued by agents.")
+        with transaction.atomic():
+            locked = self._locked()
+            if locked.kind != self.Kind.CODE_REQUEST:
+                raise DomainError("wrong_kind", "Ownership reviews do not issue codes.")
+            if locked.status not in (self.Status.NEW, self.Status.IN_PROGRESS, self.Status.WAITING):
+                raise DomainError(
+                    "not_issuable",
+                    f"A code cannot be issued while the request is "
+                    f"{locked.get_status_display().lower()}.",
+                )
+            if by_possession:
+                locked.verified_by_possession = True
+            if not locked.verification_complete:
+                raise DomainError(
+                    "verification_incomplete",
+                    "Confirm the IMEI and the account e-mail before issuing a code.",
+                )
+            if locked.recent_support_codes() >= settings.SUPPORT_CODES_PER_DEVICE:
+                if by is None or not by.has_perm("activation.override_code_limit"):
+                    raise DomainError(
+                        "code_limit",
+                        f"This phone already had {settings.SUPPORT_CODES_PER_DEVICE} support "
+                        "codes in 30 days; a manager must override.",
+                    )
+                if not override_reason.strip():
+                    raise DomainError("override_reason_required", "Give a reason to override.")
+                locked.limit_override_reason = override_reason.strip()
+                AuditEvent.record(
+                    AuditEvent.Action.LIMIT_OVERRIDDEN,
+                    actor=by,
+                    ticket=locked,
+                    device_id=locked.device_id,
+                    data={"reason": override_reason.strip()},
+                )
+            if locked.customer_id and locked.device.owner_id is None:
+                Device.objects.filter(pk=locked.device_id).update(owner=locked.customer_id)
+            code, plaintext = ActivationCode.objects.issue(
+                locked.device, kind=ActivationCode.Kind.SUPPORT, by=by, ticket=locked
+            )
+            self._set_status(
+                locked,
+                self.Status.CODE_ISSUED,
+                by=by,
+                assignee=locked.assignee or by,
+                first_code_at=locked.first_code_at or code.issued_at,
+            )
+        notify(self, "code_issued")
+        return code, plaintext
+
+    def reject(self, by, reason):
+        if not by.has_perm("activation.change_ticket"):
+            raise DomainError("permission_denied")
+        if not (reason or "").strip():
+            raise DomainError("reason_required", "Say why the request is rejected.")
+        with transaction.atomic():
+            locked = self._locked()
+            if not locked.is_open:
+                raise DomainError("not_open", "This request is already closed.")
+            TicketMessage.objects.create(ticket=locked, author=by, body=reason.strip())
+            self._set_status(
+                locked,
+                self.Status.REJECTED,
+                by=by,
+                rejection_reason=reason.strip(),
+                resolved_at=timezone.now(),
+            )
+        notify(self, "rejected")
+
+    def resolve(self, by):
+        """Close the request as done (an agent, or the customer saying the code worked)."""
+        if by != self.customer and not by.has_perm("activation.change_ticket"):
+            raise DomainError("permission_denied")
+        with transaction.atomic():
+            locked = self._locked()
+            if not locked.is_open:
+                raise DomainError("not_open", "This request is already closed.")
+            self._set_status(locked, self.Status.RESOLVED, by=by, resolved_at=timezone.now())
+        notify(self, "resolved")
+
+    def reopen(self, by, *, priority=None):
+        if by != self.customer and not by.has_perm("activation.change_ticket"):
+            raise DomainError("permission_denied")
+        with transaction.atomic():
+            locked = self._locked()
+            if locked.status == self.Status.IN_PROGRESS:
+                raise DomainError("already_open", "This request is already being worked.")
+            if (
+                locked.kind == self.Kind.CODE_REQUEST
+                and Ticket.objects.open()
+                .filter(device_id=locked.device_id, kind=self.Kind.CODE_REQUEST)
+                .exclude(pk=locked.pk)
+                .exists()
+            ):
+                raise DomainError("other_open", "Another request for this phone is open.")
+            self._set_status(
+                locked,
+                self.Status.IN_PROGRESS,
+                by=by,
+                resolved_at=None,
+                priority=priority or locked.priority,
+            )
+        notify(self, "reopened")
+
+    def record_outcome(self, by, *, worked: bool):
+        """The customer says whether the code worked: yes resolves, no reopens urgently."""
+        if by != self.customer:
+            raise DomainError("permission_denied")
+        if self.status != self.Status.CODE_ISSUED:
+            raise DomainError("no_code_yet", "There is no code on this request to try yet.")
+        Ticket.objects.filter(pk=self.pk).update(worked=worked)
+        self.worked = worked
+        if worked:
+            self.resolve(by)
+        else:
+            self.reopen(by, priority=self.Priority.HIGH)
+
+    def post_message(self, author, body, *, internal=False):
+        """A reply on the thread: customers post publicly, agents publicly or internally."""
+        body = (body or "").strip()
+        if not body:
+            raise DomainError("empty_message", "Write a message first.")
+        is_agent = author.has_perm("activation.add_ticketmessage")
+        if author != self.customer and not is_agent:
+            raise DomainError("permission_denied")
+        if internal and not is_agent:
+            raise DomainError("permission_denied")
+        if looks_like_code(body):
+            raise DomainError("contains_code", "Messages never carry activation codes: remove it.")
+        kind = TicketMessage.Kind.INTERNAL if internal else TicketMessage.Kind.PUBLIC
+        with transaction.atomic():
+            locked = self._locked()
+            message = TicketMessage.objects.create(
+                ticket=locked, author=author, kind=kind, body=body
+            )
+            if author == self.customer and locked.status == self.Status.WAITING:
+                self._set_status(locked, self.Status.IN_PROGRESS, by=author)
+            else:
+                locked.save(update_fields=["updated_at"])
+        if kind == TicketMessage.Kind.PUBLIC and author != self.customer:
+            notify(self, "reply")
+        return message
 
 
 class TicketMessage(models.Model):
@@ -452,6 +832,11 @@ class AuditEvent(AppendOnly):
         CODE_SUPERSEDED = "code_superseded", _("Code superseded")
         CODE_SUSPENDED = "code_suspended", _("Code suspended")
         CODE_REVOKED = "code_revoked", _("Code revoked")
+        CODE_REINSTATED = "code_reinstated", _("Code reinstated")
+        LIMIT_OVERRIDDEN = "limit_overridden", _("Code limit overridden")
+        DEVICE_REGISTERED = "device_registered", _("Device registered")
+        TICKET_OPENED = "ticket_opened", _("Request opened")
+        TICKET_STATUS = "ticket_status", _("Request status changed")
         KEYS_ROTATED = "keys_rotated", _("Keys rotated")
         DEVICE_UNLOCKED = "device_unlocked", _("Device unlocked")
         EXPORTED = "exported", _("Report exported")
@@ -536,3 +921,39 @@ class SupportContact(models.Model):
 
     def __str__(self):
         return f"{self.country}: {self.phone}"
+
+
+class HelpFeedback(models.Model):
+    """An anonymous "Was this helpful?" answer."""
+
+    entry = models.ForeignKey(HelpEntry, on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField()
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{'Yes' if self.helpful else 'No'} on {self.entry_id}"
+
+
+class CannedReply(models.Model):
+    """A reply agents reuse; it can never carry an activation code."""
+
+    title = models.CharField(max_length=120, unique=True)
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "canned replies"
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if looks_like_code(self.body):
+            raise ValidationError(
+                {"body": _("A canned reply can never contain an activation code.")},
+                code="contains_code",
+            )

@@ -16,11 +16,17 @@ AGENT_PERMISSIONS = {
         "view_activationattempt", "view_auditevent",
         "view_helpentry", "add_helpentry", "change_helpentry",
         "view_supportcontact", "add_supportcontact", "change_supportcontact",
+        "view_cannedreply", "add_cannedreply", "change_cannedreply",
+        "view_helpfeedback",
     ],
     "accounts": ["view_user"],
 }
 MANAGER_EXTRA = {
-    "activation": ["add_device", "delete_helpentry", "delete_supportcontact"],
+    "activation": [
+        "add_device", "import_devices", "export_reports", "view_dashboard",
+        "override_code_limit", "delete_helpentry", "delete_supportcontact",
+        "delete_cannedreply",
+    ],
 }
 
 

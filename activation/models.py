@@ -894,7 +894,7 @@ class HelpEntry(models.Model):
     summary = models.CharField(max_length=300, blank=True)
     body = models.TextField(help_text=_("Paragraphs separated by a blank line."))
     article_id = models.CharField(max_length=20, default="KB2431699")
-    revision = models.PositiveIntegerField(default=1)
+    revision = models.CharField(max_length=10, default="1")
     last_reviewed = models.DateField()
     is_published = models.BooleanField(default=True)
 

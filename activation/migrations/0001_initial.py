@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
                 ('summary', models.CharField(blank=True, max_length=300)),
                 ('body', models.TextField(help_text='Paragraphs separated by a blank line.')),
                 ('article_id', models.CharField(default='KB2431699', max_length=20)),
-                ('revision', models.PositiveIntegerField(default=1)),
+                ('revision', models.CharField(default='1', max_length=10)),
                 ('last_reviewed', models.DateField()),
                 ('is_published', models.BooleanField(default=True)),
             ],

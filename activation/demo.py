@@ -1,10 +1,14 @@
 """Demo data for `make run`: a manufacturing batch, support contacts and three sign-ins.
 
 Only for development: ``load_demo`` refuses to run with DEBUG off, so these
-well-known passwords never reach a real deployment.
+well-known passwords (and the staff's well-known second factor) never reach a real
+deployment.
 """
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -16,6 +20,23 @@ DEMO_USERS = [
     ("customer@example.com", "demo-customer-pass", None, False, "Casey"),
     ("agent@example.com", "demo-agent-pass", "Support agents", True, "Alex"),
     ("manager@example.com", "demo-manager-pass", "Support managers", True, "Morgan"),
+]
+
+# Staff must use two-factor authentication to open the admin. The demo agent and manager
+# share this TOTP secret (add it to any authenticator app) and these recovery codes
+# (each works once; `load_demo` restores them all).
+DEMO_TOTP_SECRET = "RS6JJUZILND3I2V3S4GQB6PY3YGPOQDT"  # noqa: S105 (demo only, see above)
+DEMO_RECOVERY_CODES = [
+    "04962409",
+    "20341137",
+    "29983766",
+    "47531805",
+    "62952174",
+    "54907378",
+    "40205991",
+    "23273803",
+    "30176107",
+    "31135627",
 ]
 
 SUPPORT_CONTACTS = [
@@ -58,6 +79,28 @@ def demo_imei(index: int) -> str:
     return imei_with_check_digit(f"3520450{index:07d}")
 
 
+def enrol_demo_mfa(user):
+    """Give ``user`` the demo TOTP secret and recovery codes (stored encrypted)."""
+    Authenticator.objects.update_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}},
+    )
+    Authenticator.objects.update_or_create(
+        user=user,
+        type=Authenticator.Type.RECOVERY_CODES,
+        defaults={
+            "data": {
+                "seed": encrypt(RecoveryCodes.generate_seed()),
+                "used_mask": 0,
+                # allauth's format for codes made elsewhere: these fixed ones are used
+                # instead of codes derived from the seed.
+                "migrated_codes": [encrypt(code) for code in DEMO_RECOVERY_CODES],
+            }
+        },
+    )
+
+
 @transaction.atomic
 def load_demo(stdout=None):
     User = get_user_model()
@@ -74,6 +117,8 @@ def load_demo(stdout=None):
         EmailAddress.objects.update_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
+        if is_staff:
+            enrol_demo_mfa(user)
         users[email] = user
 
     for code, country, phone, hours, position in SUPPORT_CONTACTS:

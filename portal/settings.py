@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "accounts",
     "activation",
+    "ratelimits",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffMFARequiredMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
 ]
 
@@ -150,7 +152,25 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every app server on the same database; `migrate` creates the table.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
+
+# Device API limits (activation/api.py): (count, window in seconds). Counters live in
+# Redis when REDIS_URL is set, else in the database (ratelimits app), so they hold
+# across every app server.
+API_RATE_LIMITS = {
+    "guesses_per_imei": (5, 15 * 60),
+    "lockout_guesses_per_imei": (10, 24 * 60 * 60),
+    "requests_per_ip": (30, 60),
+}
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: the
+# client is the peer address and X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -179,7 +199,19 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# allauth's own rate limits (sign-in failures, password reset, confirmation mails) stay
+# at their defaults: ACCOUNT_RATE_LIMITS is deliberately not set.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Activation support] "
+# Tell people by e-mail when their password or e-mail address changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# "Show my code" asks for the password again after this many seconds; a code e-mailed
+# to the account does not count (whoever reads the mailbox could see the phone's code).
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
+MFA_TOTP_ISSUER = "Activation support"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# TOTP secrets and recovery seeds are encrypted with a subkey of ACTIVATION_KEYS.
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 USERSESSIONS_TRACK_ACTIVITY = True
 
 LANGUAGE_CODE = "en"
@@ -253,6 +285,8 @@ if not DEBUG:
 
 # Support codes per device in a rolling window before an agent must escalate.
 SUPPORT_CODES_PER_DEVICE = envint("SUPPORT_CODES_PER_DEVICE", 3)
+# Hours within which a new request should be answered; older open ones show as overdue.
+TICKET_RESPONSE_HOURS = envint("TICKET_RESPONSE_HOURS", 24)
 
 LOGGING = {
     "version": 1,

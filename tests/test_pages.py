@@ -32,6 +32,9 @@ def test_admin_asks_anonymous_visitors_to_sign_in(client, db):
 
 
 def test_staff_reach_the_admin(client, agent):
+    from activation.demo import enrol_demo_mfa
+
+    enrol_demo_mfa(agent)  # staff open the admin only with two-factor authentication
     client.force_login(agent)
     response = client.get("/admin/")
     assert response.status_code == 200

@@ -1,0 +1,227 @@
+"""The activation workflow a phone runs, shared by the device API and the simulator.
+
+``activate(imei, typed_code, ip=...)`` returns an ``Outcome``; the API turns it into
+JSON and the simulator into the phone's words. A failure has one public face
+(``invalid_code``) whatever went wrong, while its real reason is written to
+``ActivationAttempt`` (never the code itself). The rules, in order:
+
+1. A typo caught by the check symbol is ``malformed``: no guess is counted.
+2. The phone's row is locked for the rest, so guesses for one phone are serialised
+   (across app servers too): the lockout and the use counts are exact under
+   concurrency. A locked phone fails.
+3. Failed guesses are counted per IMEI in a window shared by all app servers (see
+   ``ratelimit``); a full window answers ``rate_limited`` before the code is even
+   looked at. Successes never take a slot, so ten simultaneous activations of the
+   right code all succeed.
+4. A code bound to another phone is misuse: counted on the code, and once it was seen
+   on ``MISUSE_DEVICES`` other phones in ``MISUSE_DAYS`` days it is suspended and its
+   owner is e-mailed to request a new one.
+5. The right active code activates: the first use, or a reactivation after a factory
+   reset (counted, never "using up" the code).
+6. After ``lockout_guesses_per_imei`` failed guesses in 24 hours (since the last
+   unlock by an agent) the phone is locked until an agent unlocks it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from . import codes, ratelimit
+from .emails import notify_code_suspended
+from .models import ActivationAttempt, ActivationCode, AuditEvent, Device, DomainError
+
+MISUSE_DEVICES = 2
+MISUSE_DAYS = 30
+Result = ActivationAttempt.Result
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened. ``status`` is public; ``reason`` is for the records only."""
+
+    status: str  # activated | malformed | invalid_code | rate_limited
+    reason: str = ""
+    device: Device | None = None
+    reactivated: bool = False
+    activated_at: datetime | None = None
+    message: str = ""
+    position: int | None = None
+    retry_after: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "activated"
+
+
+def _limit(name):
+    return settings.API_RATE_LIMITS[name]
+
+
+def _record(imei, ip, result, reason, *, device=None, code=None):
+    ActivationAttempt.objects.create(
+        device=device, imei=imei[:20], code=code, ip=ip, result=result, reason=reason
+    )
+
+
+def limit_client(ip: str | None, imei: str = "") -> ratelimit.Limit:
+    """Count one request from ``ip`` (API and simulator alike).
+
+    The first refusal in a window is recorded; later ones are not, so a flood does
+    not turn into a flood of rows.
+    """
+    limit, window = _limit("requests_per_ip")
+    counted = ratelimit.hit("ip", ip or "unknown", limit=limit, window=window)
+    if counted.count == limit + 1:
+        _record(imei, ip, Result.RATE_LIMITED, "ip_limit")
+    return counted
+
+
+def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
+    """Try ``typed_code`` on the phone ``imei`` (already a valid IMEI)."""
+    try:
+        canonical = codes.normalise(typed_code)
+    except codes.MalformedCode as error:
+        device = Device.objects.filter(imei=imei).first()
+        _record(imei, ip, Result.MALFORMED, error.code, device=device)
+        return Outcome("malformed", error.code, message=str(error), position=error.position)
+
+    suspended_owner = None
+    with transaction.atomic():
+        device = Device.objects.select_for_update().filter(imei=imei).first()
+        if device is not None and device.locked_at is not None:
+            _record(imei, ip, Result.FAILED, "device_locked", device=device)
+            return Outcome("invalid_code", "device_locked")
+        refused = _guess_window_full(device, imei)
+        if refused is not None:
+            _record(imei, ip, Result.RATE_LIMITED, "imei_limit", device=device)
+            return Outcome("rate_limited", "imei_limit", retry_after=refused.retry_after)
+        outcome = _try(device, imei, canonical, ip)
+        if outcome.reason == "misuse_suspended":
+            suspended_owner = outcome.device
+            outcome = Outcome("invalid_code", "other_device")
+        if not outcome.ok:
+            if device is not None:
+                _count_guess(imei)
+                _lock_after_repeated_failures(device)
+    if suspended_owner is not None:
+        notify_code_suspended(suspended_owner)
+    return outcome
+
+
+def _guess_window_full(device, imei) -> ratelimit.Limit | None:
+    """The IMEI's guess window if it is full, else None (and the guess may go ahead).
+
+    For a known phone its row is locked, so guesses are serialised: looking at the
+    window now and counting a failure afterwards cannot overshoot, and successes never
+    take a slot. An unknown IMEI can never succeed (no code is bound to it), so its
+    guess takes its slot up front, atomically.
+    """
+    limit, window = _limit("guesses_per_imei")
+    if device is not None:
+        window_state = ratelimit.peek("imei", imei, limit=limit, window=window)
+    else:
+        window_state = ratelimit.hit("imei", imei, limit=limit, window=window)
+        if not window_state.allowed:
+            ratelimit.undo(window_state)
+    return None if window_state.allowed else window_state
+
+
+def _count_guess(imei):
+    limit, window = _limit("guesses_per_imei")
+    ratelimit.hit("imei", imei, limit=limit, window=window)
+
+
+def _try(device, imei, canonical, ip) -> Outcome:
+    code = (
+        ActivationCode.objects.matching(canonical)
+        .select_for_update()
+        .select_related("device")
+        .first()
+    )
+    if code is None:
+        _record(imei, ip, Result.FAILED, "unknown_code", device=device)
+        return Outcome("invalid_code", "unknown_code")
+    if code.device.imei != imei:
+        return _misuse(code, device, imei, ip)
+    if code.status != ActivationCode.Status.ACTIVE:
+        _record(imei, ip, Result.FAILED, code.status, device=device, code=code)
+        return Outcome("invalid_code", code.status)
+
+    now = timezone.now()
+    reactivated = code.first_used_at is not None
+    ActivationCode.objects.filter(pk=code.pk).update(
+        use_count=F("use_count") + 1,
+        reactivation_count=F("reactivation_count") + int(reactivated),
+        first_used_at=code.first_used_at or now,
+        last_used_at=now,
+    )
+    Device.objects.filter(pk=device.pk).update(
+        activation_state=Device.State.ACTIVATED, activated_at=now, updated_at=now
+    )
+    device.activation_state, device.activated_at = Device.State.ACTIVATED, now
+    result = Result.REACTIVATED if reactivated else Result.ACTIVATED
+    _record(imei, ip, result, "", device=device, code=code)
+    return Outcome("activated", device=device, reactivated=reactivated, activated_at=now)
+
+
+def _misuse(code, device, imei, ip) -> Outcome:
+    """``code`` (row locked) was typed on a phone it does not belong to."""
+    _record(imei, ip, Result.FAILED, "other_device", device=device, code=code)
+    ActivationCode.objects.filter(pk=code.pk).update(misuse_count=F("misuse_count") + 1)
+    since = timezone.now() - timedelta(days=MISUSE_DAYS)
+    other_phones = (
+        ActivationAttempt.objects.filter(code=code, reason="other_device", created_at__gte=since)
+        .values("imei")
+        .distinct()
+        .count()
+    )
+    if code.status == ActivationCode.Status.ACTIVE and other_phones >= MISUSE_DEVICES:
+        try:
+            code.suspend(f"Used on {other_phones} other phones in {MISUSE_DAYS} days.")
+        except DomainError:
+            pass
+        else:
+            return Outcome("invalid_code", "misuse_suspended", device=code.device)
+    return Outcome("invalid_code", "other_device")
+
+
+def failed_guesses(device) -> int:
+    """Failed guesses on ``device`` in the last 24 hours since an agent last unlocked it."""
+    since = timezone.now() - timedelta(days=1)
+    unlocked = (
+        AuditEvent.objects.filter(
+            device=device, action=AuditEvent.Action.DEVICE_UNLOCKED, created_at__gte=since
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return (
+        ActivationAttempt.objects.filter(
+            device=device, result=Result.FAILED, created_at__gte=unlocked or since
+        )
+        .exclude(reason="device_locked")
+        .count()
+    )
+
+
+def _lock_after_repeated_failures(device):
+    """Lock ``device`` (its row is locked by the caller) once it reached the limit."""
+    limit, _ = _limit("lockout_guesses_per_imei")
+    if failed_guesses(device) >= limit:
+        Device.objects.filter(pk=device.pk, locked_at__isnull=True).update(
+            locked_at=timezone.now()
+        )
+
+
+def defer(imei: str) -> bool:
+    """Skip: the phone asks again when a feature needs the account. False if unknown."""
+    known = Device.objects.filter(imei=imei)
+    known.exclude(activation_state=Device.State.ACTIVATED).update(
+        activation_state=Device.State.DEFERRED, updated_at=timezone.now()
+    )
+    return known.exists()

@@ -1,0 +1,28 @@
+"""The audit log: read-only for everyone, superusers included (the model refuses
+changes too; the admin does not offer them)."""
+
+from django.contrib import admin
+
+from ..models import AuditEvent
+from .common import ReadOnlyAdmin
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor_label", "code", "device", "ticket", "data"]
+    list_filter = ["action"]
+    search_fields = ["=ticket__reference", "=device__imei", "=actor__email"]
+    list_select_related = ["code", "device", "ticket"]
+    date_hierarchy = "created_at"
+    fields = [
+        "created_at",
+        "action",
+        "actor",
+        "actor_label",
+        "code",
+        "device",
+        "ticket",
+        "ip",
+        "data",
+    ]
+    readonly_fields = fields

@@ -1,0 +1,189 @@
+"""Phones and their activation attempts: find a phone by IMEI or serial, see what it
+tried and which codes it had, lift a lockout."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from ..models import ActivationAttempt, Device, DomainError
+from .common import ReadOnlyAdmin, refuse
+
+RECENT_ROWS = 10
+
+
+def attempts_table(device) -> str:
+    """The phone's latest activation attempts, newest first."""
+    attempts = list(device.attempts.select_related("code").order_by("-created_at")[:RECENT_ROWS])
+    if not attempts:
+        return _("No activation attempts yet.")
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                f"{a.created_at:%Y-%m-%d %H:%M}",
+                a.get_result_display(),
+                a.reason or "—",
+                a.code.masked if a.code else "—",
+            )
+            for a in attempts
+        ),
+    )
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
+        "<tbody>{}</tbody></table>",
+        _("When"),
+        _("Result"),
+        _("Reason"),
+        _("Code"),
+        rows,
+    )
+
+
+def codes_table(device) -> str:
+    """Every code the phone had, told apart by their last five symbols."""
+    codes = list(device.codes.select_related("issued_by").order_by("-issued_at")[:RECENT_ROWS])
+    if not codes:
+        return _("No codes.")
+    rows = format_html_join(
+        "",
+        '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+        (
+            (
+                reverse("admin:activation_activationcode_change", args=[c.pk]),
+                c.masked,
+                c.get_kind_display(),
+                c.get_status_display(),
+                f"{c.issued_at:%Y-%m-%d %H:%M}",
+                c.issued_by.email if c.issued_by else "—",
+            )
+            for c in codes
+        ),
+    )
+    return format_html(
+        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
+        "</thead><tbody>{}</tbody></table>",
+        _("Code"),
+        _("Kind"),
+        _("Status"),
+        _("Issued"),
+        _("By"),
+        rows,
+    )
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = [
+        "imei",
+        "serial",
+        "model_name",
+        "os_version",
+        "owner",
+        "activation_state",
+        "locked",
+        "created_at",
+    ]
+    list_filter = ["activation_state", "os_version"]
+    search_fields = ["=imei", "=serial", "=owner__email"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]
+    fields = [
+        "imei",
+        "serial",
+        "model_name",
+        "os_version",
+        "batch",
+        "owner",
+        "activation_state",
+        "activated_at",
+        "locked_at",
+        "public_id",
+        "created_at",
+        "updated_at",
+        "recent_attempts",
+        "codes",
+    ]
+    readonly_fields = [
+        "activation_state",
+        "activated_at",
+        "locked_at",
+        "public_id",
+        "created_at",
+        "updated_at",
+        "recent_attempts",
+        "codes",
+    ]
+    actions = ["unlock"]
+    change_form_template = "admin/activation/device/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A phone's IMEI is its identity: it comes from manufacturing and never changes.
+        if obj is not None:
+            return ["imei", *self.readonly_fields]
+        return self.readonly_fields
+
+    @admin.display(boolean=True, description=_("locked"))
+    def locked(self, obj):
+        return obj.locked_at is not None
+
+    @admin.display(description=_("recent activation attempts"))
+    def recent_attempts(self, obj):
+        return attempts_table(obj) if obj.pk else "—"
+
+    @admin.display(description=_("codes"))
+    def codes(self, obj):
+        return codes_table(obj) if obj.pk else "—"
+
+    @admin.action(description=_("Unlock selected phones (lift the API lockout)"))
+    def unlock(self, request, queryset):
+        done = 0
+        for device in queryset.filter(locked_at__isnull=False):
+            try:
+                device.unlock(by=request.user)
+                done += 1
+            except DomainError as error:
+                refuse(self, request, error)
+        self.message_user(request, _("%(count)d phone(s) unlocked.") % {"count": done})
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/unlock/",
+                self.admin_site.admin_view(self.unlock_view),
+                name="activation_device_unlock",
+            ),
+            *super().get_urls(),
+        ]
+
+    def unlock_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        device = self.get_object(request, unquote(object_id))
+        if device is None or not self.has_view_permission(request, device):
+            raise Http404
+        try:
+            device.unlock(by=request.user)
+        except DomainError as error:
+            refuse(self, request, error)
+        else:
+            self.message_user(request, _("The phone is unlocked."), messages.SUCCESS)
+        return redirect("admin:activation_device_change", device.pk)
+
+
+@admin.register(ActivationAttempt)
+class ActivationAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "imei", "result", "reason", "code_hint", "ip"]
+    list_filter = ["result", "reason"]
+    search_fields = ["=imei"]
+    list_select_related = ["code"]
+    fields = ["created_at", "imei", "device", "code_hint", "result", "reason", "ip"]
+    readonly_fields = fields
+
+    @admin.display(description=_("code"))
+    def code_hint(self, obj):
+        return obj.code.masked if obj.code_id else "—"

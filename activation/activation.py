@@ -61,9 +61,14 @@ def _limit(name):
     return settings.API_RATE_LIMITS[name]
 
 
-def _record(imei, ip, result, reason, *, device=None, code=None):
+def _record(imei, ip, result, reason, *, device=None, code=None, code_id=None):
     ActivationAttempt.objects.create(
-        device=device, imei=imei[:20], code=code, ip=ip, result=result, reason=reason
+        device_id=device.pk if device else None,
+        imei=imei[:20],
+        code_id=code.pk if code else code_id,
+        ip=ip,
+        result=result,
+        reason=reason,
     )
 
 
@@ -91,7 +96,11 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
 
     suspended_owner = None
     with transaction.atomic():
-        device = Device.objects.select_for_update().filter(imei=imei).first()
+        device = _first(
+            Device.objects.select_for_update()
+            .filter(imei=imei)
+            .only("id", "imei", "locked_at", "activation_state")
+        )
         if device is not None and device.locked_at is not None:
             _record(imei, ip, Result.FAILED, "device_locked", device=device)
             return Outcome("invalid_code", "device_locked")
@@ -103,10 +112,9 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
         if outcome.reason == "misuse_suspended":
             suspended_owner = outcome.device
             outcome = Outcome("invalid_code", "other_device")
-        if not outcome.ok:
-            if device is not None:
-                _count_guess(imei)
-                _lock_after_repeated_failures(device)
+        if not outcome.ok and device is not None:
+            _count_guess(imei)
+            _lock_after_repeated_failures(device)
     if suspended_owner is not None:
         notify_code_suspended(suspended_owner)
     return outcome
@@ -135,36 +143,48 @@ def _count_guess(imei):
     ratelimit.hit("imei", imei, limit=limit, window=window)
 
 
+def _first(queryset):
+    """The first row or None, without ``first()``'s ORDER BY (the hot path is lean)."""
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def _try(device, imei, canonical, ip) -> Outcome:
-    code = (
+    # Only the code's row is locked here: the phone's own row is already locked, and
+    # another phone's row is never locked after it (two phones trading codes would
+    # otherwise deadlock).
+    code = _first(
         ActivationCode.objects.matching(canonical)
-        .select_for_update()
-        .select_related("device")
-        .first()
+        .select_for_update(of=("self",))
+        .only("id", "device_id", "status", "first_used_at")
     )
     if code is None:
         _record(imei, ip, Result.FAILED, "unknown_code", device=device)
         return Outcome("invalid_code", "unknown_code")
-    if code.device.imei != imei:
+    if device is None or code.device_id != device.pk:
         return _misuse(code, device, imei, ip)
     if code.status != ActivationCode.Status.ACTIVE:
         _record(imei, ip, Result.FAILED, code.status, device=device, code=code)
         return Outcome("invalid_code", code.status)
 
+    return _activate(device, code.pk, code.first_used_at, imei, ip)
+
+
+def _activate(device, code_id, first_used_at, imei, ip) -> Outcome | None:
+    """Count a success of the phone's own active code; None if it just stopped being active."""
     now = timezone.now()
-    reactivated = code.first_used_at is not None
-    ActivationCode.objects.filter(pk=code.pk).update(
+    reactivated = first_used_at is not None
+    updated = ActivationCode.objects.filter(pk=code_id, status=ActivationCode.Status.ACTIVE).update(
         use_count=F("use_count") + 1,
         reactivation_count=F("reactivation_count") + int(reactivated),
-        first_used_at=code.first_used_at or now,
+        first_used_at=first_used_at or now,
         last_used_at=now,
     )
-    Device.objects.filter(pk=device.pk).update(
-        activation_state=Device.State.ACTIVATED, activated_at=now, updated_at=now
-    )
-    device.activation_state, device.activated_at = Device.State.ACTIVATED, now
+    if device.activation_state != Device.State.ACTIVATED:  # a reactivation changes nothing
+        Device.objects.filter(pk=device.pk).update(
+            activation_state=Device.State.ACTIVATED, activated_at=now, updated_at=now
+        )
     result = Result.REACTIVATED if reactivated else Result.ACTIVATED
-    _record(imei, ip, result, "", device=device, code=code)
+    _record(imei, ip, result, "", device=device, code_id=code_id)
     return Outcome("activated", device=device, reactivated=reactivated, activated_at=now)
 
 
@@ -185,7 +205,8 @@ def _misuse(code, device, imei, ip) -> Outcome:
         except DomainError:
             pass
         else:
-            return Outcome("invalid_code", "misuse_suspended", device=code.device)
+            owner_phone = Device.objects.select_related("owner").get(pk=code.device_id)
+            return Outcome("invalid_code", "misuse_suspended", device=owner_phone)
     return Outcome("invalid_code", "other_device")
 
 
@@ -213,9 +234,7 @@ def _lock_after_repeated_failures(device):
     """Lock ``device`` (its row is locked by the caller) once it reached the limit."""
     limit, _ = _limit("lockout_guesses_per_imei")
     if failed_guesses(device) >= limit:
-        Device.objects.filter(pk=device.pk, locked_at__isnull=True).update(
-            locked_at=timezone.now()
-        )
+        Device.objects.filter(pk=device.pk, locked_at__isnull=True).update(locked_at=timezone.now())
 
 
 def defer(imei: str) -> bool:

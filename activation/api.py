@@ -19,8 +19,7 @@ from .models import validate_imei
 
 MAX_BODY = 1024
 INVALID_CODE_MESSAGE = (
-    "This activation code can't be used on this phone. Check it, or contact support "
-    "for a new one."
+    "This activation code can't be used on this phone. Check it, or contact support for a new one."
 )
 
 

@@ -307,12 +307,24 @@ class ActivationCode(models.Model):
         """Decrypt without recording it; callers that show it use ``reveal``."""
         return codes.decrypt(self.ciphertext, self._associated_data(), self.key_version)
 
-    def reveal(self, by, ip=None) -> str:
-        """The code for its owner or an agent to read, written to the audit log."""
-        plain = self.plaintext()
-        AuditEvent.record(
-            AuditEvent.Action.CODE_REVEALED, actor=by, code=self, device=self.device, ip=ip
-        )
+    def reveal(self, by, ip=None, reason="") -> str:
+        """The code for its owner, or for staff with ``reveal_code`` and a reason; audited."""
+        is_owner = by.is_authenticated and self.device.owner_id == by.pk
+        if not is_owner:
+            if not by.has_perm("activation.reveal_code"):
+                raise DomainError("permission_denied", "Revealing codes needs its own permission.")
+            if not reason.strip():
+                raise DomainError("reason_required", "Say why you need to see this code.")
+        with transaction.atomic():
+            plain = self.plaintext()
+            AuditEvent.record(
+                AuditEvent.Action.CODE_REVEALED,
+                actor=by,
+                code=self,
+                device_id=self.device_id,
+                ip=ip,
+                data={"reason": reason.strip()[:200]} if reason.strip() else {},
+            )
         return plain
 
     def _change_status(self, new_status, action, *, by=None, reason=""):
@@ -402,8 +414,12 @@ class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
         reason to the open request as a message, so a device has one thread.
         """
         reason = (reason or "").strip()
+        if by is not None and not by.has_perm("activation.add_ticket"):
+            raise DomainError("permission_denied", "Only agents open requests for callers.")
         if not reason:
             raise DomainError("reason_required", "Say what happened on the phone.")
+        if looks_like_code(reason):
+            raise DomainError("contains_code", "Never write an activation code in a request.")
         with transaction.atomic():
             Device.objects.select_for_update().get(pk=device.pk)
             ticket = (
@@ -669,11 +685,39 @@ class Ticket(models.Model):
         notify(self, "code_issued")
         return code, plaintext
 
+    def verify(self, by, *, imei_confirmed, email_confirmed, proof_of_purchase=False):
+        """Record the agent's verification checklist (audited)."""
+        if not by.has_perm("activation.change_ticket"):
+            raise DomainError("permission_denied")
+        checklist = {
+            "imei_confirmed": bool(imei_confirmed),
+            "email_confirmed": bool(email_confirmed),
+            "proof_of_purchase": bool(proof_of_purchase),
+        }
+        with transaction.atomic():
+            locked = self._locked()
+            if not locked.is_open:
+                raise DomainError("not_open", "This request is closed.")
+            changed = {k: v for k, v in checklist.items() if getattr(locked, k) != v}
+            if changed:
+                Ticket.objects.filter(pk=locked.pk).update(**changed, updated_at=timezone.now())
+                AuditEvent.record(
+                    AuditEvent.Action.TICKET_VERIFIED,
+                    actor=by,
+                    ticket=locked,
+                    device_id=locked.device_id,
+                    data=changed,
+                )
+        for name, value in checklist.items():
+            setattr(self, name, value)
+
     def reject(self, by, reason):
         if not by.has_perm("activation.change_ticket"):
             raise DomainError("permission_denied")
         if not (reason or "").strip():
             raise DomainError("reason_required", "Say why the request is rejected.")
+        if looks_like_code(reason):
+            raise DomainError("contains_code", "Messages never carry activation codes: remove it.")
         with transaction.atomic():
             locked = self._locked()
             if not locked.is_open:
@@ -837,6 +881,7 @@ class AuditEvent(AppendOnly):
         DEVICE_REGISTERED = "device_registered", _("Device registered")
         TICKET_OPENED = "ticket_opened", _("Request opened")
         TICKET_STATUS = "ticket_status", _("Request status changed")
+        TICKET_VERIFIED = "ticket_verified", _("Request verification updated")
         KEYS_ROTATED = "keys_rotated", _("Keys rotated")
         DEVICE_UNLOCKED = "device_unlocked", _("Device unlocked")
         EXPORTED = "exported", _("Report exported")

@@ -60,8 +60,7 @@ RATE_LIMITED = _json(
     },
 )
 INVALID_REQUEST = _json(
-    "Not a JSON object with the fields, an IMEI failing its check digit, or a body over "
-    "1 KiB.",
+    "Not a JSON object with the fields, an IMEI failing its check digit, or a body over 1 KiB.",
     _error("invalid_request"),
 )
 

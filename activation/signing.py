@@ -49,4 +49,3 @@ def public_keys() -> list[dict]:
         }
         for index, key in enumerate(codes.keyring())
     ]
-

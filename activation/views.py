@@ -121,7 +121,9 @@ def _search(entries, query: str):
     if connections[entries.db].vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-        config = "english" if entries.first() and entries.first().language == "en" else "simple"
+        # English stemming for English entries; other languages match whole words.
+        language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        config = "english" if language == "en" else "simple"
         vector = (
             SearchVector("title", weight="A", config=config)
             + SearchVector("summary", weight="B", config=config)

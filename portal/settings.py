@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from activation.keyring import KeyConfigError, generate_key_entry, parse_keys
 
@@ -262,14 +263,14 @@ TASKS = {
 
 # Content Security Policy: everything from our own origin, nothing inline.
 SECURE_CSP = {
-    "default-src": ["'self'"],
-    "script-src": ["'self'", "'nonce'"],
-    "style-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
-    "frame-ancestors": ["'none'"],
-    "form-action": ["'self'"],
-    "base-uri": ["'none'"],
-    "object-src": ["'none'"],
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -294,3 +295,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# django-import-export. The portal's own admin mixins (activation/admin_exports.py)
+# check activation.export_reports / activation.import_devices themselves; these codes
+# make any plain import-export admin deny by default (superusers only), because
+# per-model "export"/"import" permissions do not exist.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_CHUNK_SIZE = 2000
+# Uploads wait for confirmation encrypted: a device batch holds factory codes.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "activation.admin_exports.EncryptedTempStorage"

@@ -5,11 +5,35 @@ import itertools
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.conf import settings as django_settings
+from django.core.cache import cache
 
 from activation.models import ActivationCode, Device, OSVersion, Ticket
 
 PASSWORD = "a-long-test-password-42"
 _serials = itertools.count(1)
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests flush every table, including rows data migrations made
+    (staff groups, help content). Serialized rollback puts those rows back afterwards."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and "serialized_rollback" not in marker.kwargs
+        ):
+            kwargs = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts at zero. Redis (CI) keeps
+    them between tests, so it is emptied; the database cache is rolled back with the test."""
+    if "redis" in django_settings.CACHES["default"]["BACKEND"]:
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -118,7 +118,7 @@ def test_json_only(client, phone):
 
 
 def test_typo_is_malformed_with_a_message_and_not_a_guess(client, phone):
-    device, code, plaintext = phone
+    device, _code, plaintext = phone
     wrong_last = codes.ALPHABET[(codes.ALPHABET.index(plaintext[-1]) + 1) % codes.N]
     for _ in range(7):
         response = post(client, {"imei": device.imei, "code": plaintext[:-1] + wrong_last})
@@ -286,7 +286,7 @@ def test_thirty_requests_a_minute_per_client_ip(client, phone):
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(client, phone):
-    device, _, _ = phone
+    _device, _, _ = phone
     for n in range(30):
         post(client, "{}", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}")
     assert post(client, "{}", HTTP_X_FORWARDED_FOR="198.51.100.200").status_code == 429
@@ -379,7 +379,7 @@ def test_every_answer_is_signed_by_a_listed_key(client, phone):
 
 
 def test_a_changed_body_fails_verification(client, phone):
-    device, _, plaintext = phone
+    device, _, _plaintext = phone
     keys = {key["id"]: key["public_key"] for key in client.get("/api/v1/keys").json()["keys"]}
     response = post(client, {"imei": device.imei, "code": other_code()})
     response.content = response.content.replace(b"invalid_code", b"activated!!!")

@@ -6,6 +6,7 @@ PostgreSQL only (CI sets DATABASE_URL); on SQLite they are skipped.
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -163,7 +164,7 @@ def _http_post(port, body):
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http literal)
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -199,7 +200,7 @@ def test_two_app_servers_share_the_per_imei_limit(make_device, make_code, tmp_pa
         )
     finally:
         for server in servers:
-            server.terminate()
+            server.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
         for server in servers:
             server.wait(timeout=10)
         for log in logs:

@@ -256,6 +256,7 @@ class TicketAdmin(admin.ModelAdmin):
         (
             _("Outcome"),
             {
+                "classes": ["collapse"],
                 "fields": [
                     "verified_by_possession",
                     "first_code_at",
@@ -263,7 +264,7 @@ class TicketAdmin(admin.ModelAdmin):
                     "worked",
                     "rejection_reason",
                     "limit_override_reason",
-                ]
+                ],
             },
         ),
     ]
@@ -481,9 +482,7 @@ class TicketAdmin(admin.ModelAdmin):
             raise DomainError("invalid", "; ".join(e for es in form.errors.values() for e in es))
         issuing = "_issue" in request.POST
         with transaction.atomic():
-            Ticket.objects.filter(pk=ticket.pk).update(
-                **{f: form.cleaned_data[f] for f in CHECKLIST}, updated_at=timezone.now()
-            )
+            ticket.verify(request.user, **{f: form.cleaned_data[f] for f in CHECKLIST})
             if issuing:
                 code, plaintext = ticket.issue_code(
                     request.user, override_reason=form.cleaned_data["override_reason"]
@@ -510,10 +509,7 @@ class TicketAdmin(admin.ModelAdmin):
     def reject(self, request, ticket):
         form = RejectForm(request.POST)
         form.is_valid()
-        reason = form.cleaned_data.get("reason", "")
-        if looks_like_code(reason):
-            raise DomainError("contains_code", "Messages never carry activation codes: remove it.")
-        ticket.reject(request.user, reason)
+        ticket.reject(request.user, form.cleaned_data.get("reason", ""))
         self.message_user(request, _("The request is rejected."), messages.SUCCESS)
 
     def reply(self, request, ticket):

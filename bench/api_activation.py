@@ -1,0 +1,221 @@
+"""Benchmark: successful activations per second against a plain Django JSON view.
+
+    .venv/bin/python bench/api_activation.py --seconds 10 --clients 8 --workers 2
+
+PostgreSQL database ``portal_bench_api`` (created and migrated if missing) and Redis
+db 13 by default; BENCH_API_DATABASE_URL and BENCH_API_REDIS_URL override them.
+
+One gunicorn server (sync workers) on PostgreSQL + Redis serves both targets in the
+same run: ``POST /api/v1/activations`` with a right code (the reactivation path: IP
+limit counter, phone row lock, code lookup by digest, two updates, the attempt row,
+the Ed25519 signature), and ``POST /bench/plain``, a plain Django view that parses the
+same JSON and answers JSON through the same middleware. Goal: ratio >= 0.5.
+
+Client processes send one request per connection (sync workers do not keep
+connections alive), each to its own phones, for a fixed time after a warm-up. Prints
+requests/s, p50 and p99 latency for both, and the ratio.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from http.client import HTTPConnection
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SETTINGS = "bench.api_bench_settings"
+PHONES_PER_CLIENT = 20
+# Its own database and Redis db: other benchmarks truncate theirs.
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_api"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+def _environment():
+    env = dict(os.environ)
+    env["DATABASE_URL"] = env.get("BENCH_API_DATABASE_URL", DEFAULT_DATABASE_URL)
+    env["REDIS_URL"] = env.get("BENCH_API_REDIS_URL", DEFAULT_REDIS_URL)
+    if not env["DATABASE_URL"].startswith("postgres"):
+        sys.exit("BENCH_API_DATABASE_URL must be a PostgreSQL database (created if missing).")
+    env.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    env.setdefault("ACTIVATION_KEYS", "bench1:" + "A" * 43)
+    env.update(
+        DJANGO_SETTINGS_MODULE=SETTINGS,
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        TASKS_BACKEND="django.tasks.backends.immediate.ImmediateBackend",
+    )
+    return env
+
+
+def _create_database(url):
+    import psycopg
+
+    parts = urllib.parse.urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def seed(count):
+    """Migrate and make ``count`` phones with codes; returns [(imei, code)]."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from activation.demo import imei_with_check_digit
+    from activation.models import ActivationCode, Device
+
+    call_command("migrate", verbosity=0)
+    phones = []
+    for n in range(count):
+        imei = imei_with_check_digit(f"35999900{n:06d}")
+        device, _ = Device.objects.get_or_create(imei=imei, defaults={"os_version": "8.1"})
+        Device.objects.filter(pk=device.pk).update(locked_at=None)
+        _, plaintext = ActivationCode.objects.issue(device, kind=ActivationCode.Kind.FACTORY)
+        phones.append((imei, plaintext))
+    return phones
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_server(port, workers, env):
+    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "portal.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "error",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    for _ in range(200):
+        try:
+            _request(port, "GET", "/api/v1/keys", None)
+            return server
+        except OSError:
+            try:
+                server.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            sys.exit("gunicorn exited")
+    server.kill()
+    sys.exit("gunicorn did not start")
+
+
+def _request(port, method, path, body):
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def _client(args):
+    port, path, bodies, warmup, seconds = args
+    latencies, errors, i = [], 0, 0
+    start = time.perf_counter()
+    measure_from, stop = start + warmup, start + warmup + seconds
+    while True:
+        now = time.perf_counter()
+        if now >= stop:
+            break
+        status = _request(port, "POST", path, bodies[i % len(bodies)])
+        i += 1
+        done = time.perf_counter()
+        if now >= measure_from:
+            latencies.append(done - now)
+            errors += status != 200
+    return latencies, errors
+
+
+def run(port, path, bodies_per_client, warmup, seconds):
+    jobs = [(port, path, bodies, warmup, seconds) for bodies in bodies_per_client]
+    with multiprocessing.Pool(len(jobs)) as pool:
+        results = pool.map(_client, jobs)
+    latencies = sorted(lat for lats, _ in results for lat in lats)
+    errors = sum(err for _, err in results)
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / seconds,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    options = parser.parse_args()
+
+    env = _environment()
+    os.environ.update(env)
+    sys.path.insert(0, str(BASE_DIR))
+    _create_database(env["DATABASE_URL"])
+    phones = seed(options.clients * PHONES_PER_CLIENT)
+
+    activation_bodies = [
+        [
+            json.dumps({"imei": imei, "code": code}).encode()
+            for imei, code in phones[c * PHONES_PER_CLIENT : (c + 1) * PHONES_PER_CLIENT]
+        ]
+        for c in range(options.clients)
+    ]
+    plain_bodies = [
+        [json.dumps({"imei": imei, "code": "x" * 25}).encode() for imei, _ in phones[:1]]
+    ] * options.clients
+
+    port = _free_port()
+    server = _start_server(port, options.workers, env)
+    try:
+        plain = run(port, "/bench/plain", plain_bodies, options.warmup, options.seconds)
+        api = run(port, "/api/v1/activations", activation_bodies, options.warmup, options.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    print(
+        f"gunicorn sync workers: {options.workers}, client processes: {options.clients}, "
+        f"{options.seconds:g} s each after {options.warmup:g} s warm-up"
+    )
+    for name, result in (("plain JSON view", plain), ("activation (200)", api)):
+        print(
+            f"{name:18} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+            f"p99 {result['p99_ms']:6.1f} ms  non-200: {result['errors']}"
+        )
+    ratio = api["rps"] / plain["rps"]
+    print(f"ratio activation/plain: {ratio:.2f} (goal >= 0.5)")
+    return 0 if api["errors"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

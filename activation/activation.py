@@ -173,7 +173,7 @@ def _activate(device, code_id, first_used_at, imei, ip) -> Outcome | None:
     """Count a success of the phone's own active code; None if it just stopped being active."""
     now = timezone.now()
     reactivated = first_used_at is not None
-    updated = ActivationCode.objects.filter(pk=code_id, status=ActivationCode.Status.ACTIVE).update(
+    ActivationCode.objects.filter(pk=code_id).update(
         use_count=F("use_count") + 1,
         reactivation_count=F("reactivation_count") + int(reactivated),
         first_used_at=first_used_at or now,

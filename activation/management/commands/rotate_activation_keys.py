@@ -8,6 +8,7 @@ stopped and no code is ever unreadable.
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.adapter import reencrypt_authenticators
 from activation import codes
 from activation.models import ActivationCode, AuditEvent
 
@@ -52,10 +53,15 @@ class Command(BaseCommand):
             rotated += len(batch)
             last_pk = batch[-1].pk
             self.stdout.write(f"  {rotated} codes re-protected…")
-        AuditEvent.record(AuditEvent.Action.KEYS_ROTATED, data={"key": current, "codes": rotated})
+        # Staff TOTP secrets are encrypted with the same keys (accounts/adapter.py).
+        authenticators = reencrypt_authenticators(batch_size)
+        AuditEvent.record(
+            AuditEvent.Action.KEYS_ROTATED,
+            data={"key": current, "codes": rotated, "authenticators": authenticators},
+        )
         self.stdout.write(
             self.style.SUCCESS(
-                f"{rotated} codes moved to key {current}. Every code now uses it; older keys "
-                "can be removed from ACTIVATION_KEYS."
+                f"{rotated} codes and {authenticators} MFA secrets moved to key {current}. "
+                "Everything now uses it; older keys can be removed from ACTIVATION_KEYS."
             )
         )

@@ -234,7 +234,13 @@ def _lock_after_repeated_failures(device):
     """Lock ``device`` (its row is locked by the caller) once it reached the limit."""
     limit, _ = _limit("lockout_guesses_per_imei")
     if failed_guesses(device) >= limit:
-        Device.objects.filter(pk=device.pk, locked_at__isnull=True).update(locked_at=timezone.now())
+        locked = Device.objects.filter(pk=device.pk, locked_at__isnull=True).update(
+            locked_at=timezone.now()
+        )
+        if locked:
+            AuditEvent.record(
+                AuditEvent.Action.DEVICE_LOCKED, device=device, data={"failed_guesses": limit}
+            )
 
 
 def defer(imei: str) -> bool:

@@ -864,6 +864,9 @@ class ActivationAttempt(AppendOnly):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["device", "created_at"], name="attempt_device_time_idx"),
+        ]
 
     def __str__(self):
         return f"{self.get_result_display()} for IMEI …{self.imei[-4:]}"
@@ -883,6 +886,7 @@ class AuditEvent(AppendOnly):
         TICKET_STATUS = "ticket_status", _("Request status changed")
         TICKET_VERIFIED = "ticket_verified", _("Request verification updated")
         KEYS_ROTATED = "keys_rotated", _("Keys rotated")
+        DEVICE_LOCKED = "device_locked", _("Device locked after failed guesses")
         DEVICE_UNLOCKED = "device_unlocked", _("Device unlocked")
         EXPORTED = "exported", _("Report exported")
         IMPORTED = "imported", _("Devices imported")
@@ -945,7 +949,8 @@ class HelpEntry(models.Model):
 
     class Meta:
         ordering = ["section", "position", "title"]
-        verbose_name_plural = "help entries"
+        verbose_name = _("help entry")
+        verbose_name_plural = _("help entries")
         constraints = [
             models.UniqueConstraint(fields=["slug", "language"], name="helpentry_slug_language"),
         ]
@@ -991,7 +996,8 @@ class CannedReply(models.Model):
 
     class Meta:
         ordering = ["title"]
-        verbose_name_plural = "canned replies"
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
 
     def __str__(self):
         return self.title

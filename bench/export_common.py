@@ -14,7 +14,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
-TEST_SECRET = "bench-only-secret-key-0123456789-0123456789-0123456789-0123"
+# Benchmark-only values for a throwaway database, like the test suite's.
+TEST_SECRET = "bench-only-secret-key-0123456789-0123456789-0123456789-0123"  # noqa: S105
 TEST_KEYS = "bench1:5PnHkU7mG6fTYzS2Gq4yQv8bX1cN0wE3rA9dLhJkMpI"
 
 
@@ -50,7 +51,7 @@ def peak_rss_mb():
 
 def run_child(script, *args):
     """Run ``script --child ...`` in a fresh process; returns the JSON it prints."""
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603  (this interpreter, our own script)
         [sys.executable, str(script), "--child", *args],
         check=True,
         capture_output=True,

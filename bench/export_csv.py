@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_common import peak_rss_mb, run_child, seed_tickets, setup  # noqa: E402
+from export_common import peak_rss_mb, run_child, seed_tickets, setup
 
 
 def child(mode):

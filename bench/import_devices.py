@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_common import peak_rss_mb, run_child, setup  # noqa: E402
+from export_common import peak_rss_mb, run_child, setup
 
 WORK = Path(tempfile.gettempdir()) / "portal-bench"
 
@@ -106,10 +106,10 @@ def child(mode, rows):
                     copy_codes,
                 ),
             ]:
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    with path.open("rb") as file:
-                        while block := file.read(1 << 20):
-                            copy.write(block)
+                sql = f"COPY {table} ({columns}) FROM STDIN"
+                with cursor.cursor.copy(sql) as copy, path.open("rb") as file:
+                    while block := file.read(1 << 20):
+                        copy.write(block)
     else:
         call_command("import_devices", str(batch), "--no-progress", "--batch", "BENCH")
     elapsed = time.perf_counter() - started
@@ -117,9 +117,7 @@ def child(mode, rows):
 
     assert Device.objects.count() == rows and ActivationCode.objects.count() == rows
     print(
-        json.dumps(
-            {"seconds": elapsed, "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before}
-        )
+        json.dumps({"seconds": elapsed, "peak_rss_mb": peak_rss_mb(), "rss_before_mb": rss_before})
     )
 
 

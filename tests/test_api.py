@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core import mail
 from django.utils import timezone
 
-from activation import codes, ratelimit
-from activation.models import ActivationAttempt, ActivationCode, Device, OSVersion
+from activation import codes, openapi, ratelimit
+from activation.models import ActivationAttempt, ActivationCode, AuditEvent, Device, OSVersion
 
 URL = "/api/v1/activations"
 
@@ -266,6 +266,7 @@ def test_ten_failed_guesses_in_a_day_lock_the_phone_until_an_agent_unlocks_it(
     assert device.locked_at is not None
     assert post(client, {"imei": device.imei, "code": plaintext}).status_code == 403
     assert ActivationAttempt.objects.filter(reason="device_locked").count() == 1
+    assert AuditEvent.objects.filter(action="device_locked", device=device).count() == 1
 
     device.unlock(agent)
     assert post(client, {"imei": device.imei, "code": plaintext}).status_code == 200
@@ -411,6 +412,14 @@ def test_openapi_document_describes_every_endpoint(client):
     }
     responses = document["paths"]["/api/v1/activations"]["post"]["responses"]
     assert set(responses) == {"200", "400", "403", "429"}
+    assert document == openapi.document()  # what test_api_schema.py fuzzes
+
+
+def test_garbage_forwarded_for_falls_back_to_the_peer_address(client, phone, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    device, _, _ = phone
+    post(client, {"imei": device.imei, "code": other_code()}, HTTP_X_FORWARDED_FOR="nonsense")
+    assert ActivationAttempt.objects.get().ip == "127.0.0.1"
 
 
 def test_windows_phone_7_device_activates_too(client, make_device, make_code):

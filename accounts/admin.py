@@ -8,13 +8,25 @@ never show a TOTP secret, a recovery seed or a session key.
 from allauth.account.decorators import secure_admin_login
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from activation.models import DomainError
+from activation.privacy import delete_account, may_erase_for_others
 
 from .models import User
 
 admin.site.login = secure_admin_login(admin.site.login)
+
+
+class EraseActionForm(ActionForm):
+    """The users' action bar, with the tick box "Delete personal data" asks for."""
+
+    confirm_erase = forms.BooleanField(label=_("Confirm erasure"), required=False)
 
 
 @admin.register(User)
@@ -35,6 +47,42 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+    action_form = EraseActionForm
+    actions = ["delete_personal_data"]
+
+    def has_erase_permission(self, request):
+        return may_erase_for_others(request.user)
+
+    @admin.action(description=_("Delete personal data"), permissions=["erase"])
+    def delete_personal_data(self, request, queryset):
+        """Erase callers' accounts as they could themselves (activation.privacy), with
+        the agent as the audited actor. Staff accounts are refused."""
+        if not request.POST.get("confirm_erase"):
+            self.message_user(
+                request,
+                _("Tick “Confirm erasure” beside the action to delete personal data."),
+                messages.WARNING,
+            )
+            return
+        done = 0
+        for user in queryset:
+            try:
+                delete_account(user, by=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{user}: {error}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "Deleted the personal data of %(count)d account.",
+                    "Deleted the personal data of %(count)d accounts.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
 
 for model in (Authenticator, UserSession):

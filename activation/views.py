@@ -5,22 +5,27 @@ Every page about a customer's things starts with one lookup through
 model methods do the work; views turn ``DomainError.code`` into words.
 """
 
+import json
+import logging
 import math
 
 from allauth.account.decorators import reauthentication_required
+from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import codes, help_content, possession, ratelimit
+from . import codes, help_content, possession, privacy, ratelimit
 from .forms import (
     NO_CODES,
     CodeRequestForm,
@@ -109,12 +114,16 @@ def account(request):
 
 
 def _help_entries():
-    """Published entries in the visitor's language, or in English if it has none yet."""
-    language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
-    entries = HelpEntry.objects.filter(is_published=True)
-    if language != "en" and entries.filter(language=language).exists():
-        return entries.filter(language=language)
-    return entries.filter(language="en")
+    """Published entries, one per slug: in the visitor's language where that entry is
+    translated, else in English. Each row is whole, so a page never mixes languages."""
+    language = get_language() or settings.LANGUAGE_CODE
+    published = HelpEntry.objects.filter(is_published=True)
+    if language == "en":
+        return published.filter(language="en")
+    translated = published.filter(language=language)
+    return published.filter(
+        Q(language=language) | Q(language="en") & ~Q(slug__in=translated.values("slug"))
+    )
 
 
 def _search(entries, query: str):
@@ -122,7 +131,7 @@ def _search(entries, query: str):
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         # English stemming for English entries; other languages match whole words.
-        language = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+        language = get_language() or settings.LANGUAGE_CODE
         config = "english" if language == "en" else "simple"
         vector = (
             SearchVector("title", weight="A", config=config)
@@ -175,18 +184,27 @@ def _help_page(request, entry, form, status=200):
         else [],
         "us_phone": help_content.US_PHONE,
     }
-    return render(request, "activation/help_entry.html", context, status=status)
+    response = render(request, "activation/help_entry.html", context, status=status)
+    response.headers["Content-Language"] = entry.language
+    return response
 
 
 @require_GET
 def help_entry(request, slug):
     entry = get_object_or_404(_help_entries(), slug=slug)
-    return _help_page(request, entry, HelpFeedbackForm())
+    # An entry not translated yet is shown in English as a whole page, around it too.
+    with translation.override(entry.language):
+        return _help_page(request, entry, HelpFeedbackForm())
 
 
 @require_POST
 def help_feedback(request, slug):
     entry = get_object_or_404(_help_entries(), slug=slug)
+    with translation.override(entry.language):
+        return _help_feedback(request, entry)
+
+
+def _help_feedback(request, entry):
     scope, limit, window = FEEDBACK_LIMIT
     counted = ratelimit.hit(scope, _client_ip(request), limit=limit, window=window)
     if not counted.allowed:
@@ -460,3 +478,64 @@ def _reveal(request, device):
         "ask_outcome": ticket is not None and ticket.status == Ticket.Status.CODE_ISSUED,
     }
     return render(request, "activation/reveal.html", context)
+
+
+# Personal data: download it, delete the account ------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+@login_required
+@never_cache
+def account_data(request):
+    """The account's data as a JSON file. Not an audit event: it is the customer's own
+    data, already shown on their pages; the request is logged (user id, request id)."""
+    data = privacy.export_data(request.user)
+    logger.info("personal data downloaded", extra={"event": "personal_data_downloaded"})
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    day = data["generated_at"][:10]
+    response["Content-Disposition"] = f'attachment; filename="activation-support-data-{day}.json"'
+    return response
+
+
+class AccountDeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=gettext_lazy(
+            "I understand that my account, my phones' codes and my requests will be deleted "
+            "and that this cannot be undone."
+        ),
+        error_messages={"required": gettext_lazy("Tick the box to confirm.")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account_delete(request):
+    form = AccountDeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _delete_account(request, form)
+    status = 400 if form.errors else 200
+    return render(request, "activation/account_delete.html", {"form": form}, status=status)
+
+
+@reauthentication_required
+@never_cache
+def _delete_account(request, form):
+    try:
+        privacy.delete_account(request.user, by=request.user)
+    except DomainError as error:
+        words = {
+            "staff_account": _("Staff accounts are closed by an administrator."),
+        }.get(error.code) or _words(error)
+        form.add_error(None, words)
+        return render(request, "activation/account_delete.html", {"form": form}, status=400)
+    logout(request)
+    messages.success(
+        request,
+        _("Your account was deleted. We sent a confirmation to your former e-mail address."),
+    )
+    return redirect("home")

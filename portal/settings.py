@@ -99,6 +99,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response and log line has a request id (portal/middleware.py).
+    "portal.middleware.RequestIdMiddleware",
+    "portal.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -304,11 +307,42 @@ SUPPORT_CODES_PER_DEVICE = envint("SUPPORT_CODES_PER_DEVICE", 3)
 # Hours within which a new request should be answered; older open ones show as overdue.
 TICKET_RESPONSE_HOURS = envint("TICKET_RESPONSE_HOURS", 24)
 
+# Personal data retention (`python manage.py purge_expired`, docs/operations.md): activation
+# attempts are deleted, closed requests lose their personal data, after this many days.
+RETENTION_ATTEMPTS_DAYS = envint("RETENTION_ATTEMPTS_DAYS", 180)
+RETENTION_TICKETS_DAYS = envint("RETENTION_TICKETS_DAYS", 730)
+
+# Addresses or networks allowed to read /metrics (portal/metrics.py); anybody else gets 404.
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", "127.0.0.1")
+
+# Logs go to stderr: one JSON object per line (portal/logging.py), or readable text when
+# DJANGO_DEBUG is on (`make run`). Every line has the request id and the user id, never
+# an e-mail; codes, passwords, keys and Authorization headers are redacted.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_context": {"()": "portal.logging.RequestContextFilter"},
+        "redact": {"()": "portal.logging.RedactFilter"},
+    },
+    "formatters": {
+        "json": {"()": "portal.logging.JsonFormatter"},
+        "text": {"()": "portal.logging.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "text" if DEBUG else "json",
+            "filters": ["request_context", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's own console handler would print its records a second time.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # One line per request; runserver prints its own in development.
+        "portal.request": {"level": "WARNING" if DEBUG else "INFO"},
+    },
 }
 
 # django-import-export. The portal's own admin mixins (activation/admin_exports.py)

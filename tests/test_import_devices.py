@@ -60,7 +60,7 @@ def test_imports_a_batch_with_encrypted_factory_codes(tmp_path, db):
     assert Device.objects.count() == 1000
     assert set(Device.objects.values_list("batch", flat=True)) == {"B-2024-07"}
     assert ActivationCode.objects.filter(kind="factory", status="active").count() == 1000
-    for imei, serial, model, os_version, code in rows[:: 97]:
+    for imei, serial, model, os_version, code in rows[::97]:
         device = Device.objects.get(imei=imei)
         assert (device.serial, device.model_name, device.os_version) == (serial, model, os_version)
         stored = device.codes.get()
@@ -155,7 +155,7 @@ def test_each_field_is_checked(tmp_path, db, column, value, reason):
             stdout=io.StringIO(),
             stderr=err,
         )
-    assert f"line 3: " in err.getvalue() and reason in err.getvalue()
+    assert "line 3: " in err.getvalue() and reason in err.getvalue()
     assert not Device.objects.exists()
 
 

@@ -1,0 +1,89 @@
+"""Per-request plumbing for operations: a request id on every log line and response,
+one access log line per request, and the in-process request metrics.
+
+``RequestIdMiddleware`` goes first in MIDDLEWARE, so even a redirect to HTTPS carries
+an id. An incoming ``X-Request-ID`` (set by a proxy or load balancer) is kept only if it
+is a short token of letters, digits, ``.``, ``_`` and ``-`` that does not look like an
+activation code; anything else is replaced by a fresh random id, so clients cannot
+inject text into logs.
+"""
+
+import logging
+import re
+import secrets
+import time
+
+from django.conf import settings
+
+from activation.codes import CODE_LIKE_RE
+
+from . import metrics
+from .logging import current_request, current_request_id
+
+HEADER = "X-Request-ID"
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+STATIC_PREFIX = "/" + settings.STATIC_URL.lstrip("/")
+
+access_log = logging.getLogger("portal.request")
+
+
+def request_id_from(header: str) -> str:
+    if SAFE_REQUEST_ID.fullmatch(header or "") and not CODE_LIKE_RE.search(header):
+        return header
+    return secrets.token_hex(16)
+
+
+def view_name(request) -> str:
+    """The URL name of the view that answered, or a fixed label (bounded cardinality)."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "static" if request.path.startswith(STATIC_PREFIX) else "unmatched"
+    return match.view_name or match._func_path
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = request_id_from(request.headers.get(HEADER, ""))
+        request.request_id = request_id
+        id_token = current_request_id.set(request_id)
+        request_token = current_request.set(request)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response[HEADER] = request_id
+            duration = time.perf_counter() - started
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration * 1000, 1),
+                    "view": view_name(request),
+                },
+            )
+            return response
+        finally:
+            current_request.reset(request_token)
+            current_request_id.reset(id_token)
+
+
+class MetricsMiddleware:
+    """Counts requests by view, method and status, and their latency, in this process."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        metrics.registry.observe(view_name(request), request.method, response.status_code, elapsed)
+        return response

@@ -50,6 +50,11 @@ class UserAdmin(BaseUserAdmin):
     action_form = EraseActionForm
     actions = ["delete_personal_data"]
 
+    def has_delete_permission(self, request, obj=None):
+        # A hard delete would orphan the audit trail: "Delete personal data" erases
+        # instead. Superusers keep it for test accounts.
+        return request.user.is_superuser
+
     def has_erase_permission(self, request):
         return may_erase_for_others(request.user)
 

@@ -276,42 +276,41 @@ def write_xlsx(report: Report, output) -> None:
     )
     sheet = workbook.add_worksheet(report.resource.sheet_title())
     bold = workbook.add_format({"bold": True})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     for col, header in enumerate(report.headers):
         sheet.write_string(0, col, header, bold)
-    writers = []
-    for col, kind in enumerate(report.kinds):
-        writers.append((col, _xlsx_writer(sheet, kind, date_format)))
+    # Values go through write_row (XlsxWriter's own fastest path), converted first
+    # only where a column needs it; datetimes lose their (UTC) zone in XlsxWriter.
+    converters = [
+        (col, _XLSX_CONVERTERS[kind])
+        for col, kind in enumerate(report.kinds)
+        if kind in _XLSX_CONVERTERS
+    ]
     row_number = 0
     for row_number, row in enumerate(report.values(), start=1):
-        for col, write in writers:
-            value = row[col]
+        values = list(row)
+        for col, convert in converters:
+            value = values[col]
             if value is not None:
-                write(row_number, col, value)
+                values[col] = convert(value)
+        sheet.write_row(row_number, 0, values)
     if row_number:
         sheet.autofilter(0, 0, row_number, len(report.headers) - 1)
     sheet.freeze_panes(1, 0)
     workbook.close()
-    report.completed = True
 
 
-def _xlsx_writer(sheet, kind, date_format):
-    if kind == TEXT:
-        return lambda r, c, v: sheet.write_string(r, c, neutralise(str(v)))
-    if kind in (FREE_TEXT, JSON):
-        fmt = TEXT_FORMATTERS[kind]
-        return lambda r, c, v: sheet.write_string(r, c, fmt(v))
-    if kind == DATETIME:
-        return lambda r, c, v: sheet.write_datetime(
-            r, c, v.astimezone(dt.UTC).replace(tzinfo=None), date_format
-        )
-    if kind == BOOL:
-        return lambda r, c, v: sheet.write_string(r, c, "yes" if v else "no")
-    if kind == INT:
-        return lambda r, c, v: sheet.write_number(r, c, v)
-    if kind == SECONDS:
-        return lambda r, c, v: sheet.write_number(r, c, v // _ONE_SECOND)
-    raise ValueError(kind)
+def _xlsx_text(value):
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+_XLSX_CONVERTERS = {
+    TEXT: _xlsx_text,
+    FREE_TEXT: _free_text,
+    JSON: _json_text,
+    BOOL: _bool,
+    SECONDS: lambda value: value // _ONE_SECOND,
+}
 
 
 def stream_xlsx(report: Report, block_size: int = 64 * 1024) -> Iterator[bytes]:
@@ -321,6 +320,7 @@ def stream_xlsx(report: Report, block_size: int = 64 * 1024) -> Iterator[bytes]:
         output.seek(0)
         while block := output.read(block_size):
             yield block
+    report.completed = True
 
 
 STREAMS = {"csv": stream_csv, "json": stream_json, "xlsx": stream_xlsx}

@@ -886,6 +886,7 @@ class AuditEvent(AppendOnly):
         TICKET_STATUS = "ticket_status", _("Request status changed")
         TICKET_VERIFIED = "ticket_verified", _("Request verification updated")
         KEYS_ROTATED = "keys_rotated", _("Keys rotated")
+        ACCOUNT_DELETED = "account_deleted", _("Account deleted")
         DEVICE_LOCKED = "device_locked", _("Device locked after failed guesses")
         DEVICE_UNLOCKED = "device_unlocked", _("Device unlocked")
         EXPORTED = "exported", _("Report exported")

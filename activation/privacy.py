@@ -15,16 +15,13 @@ function rather than on a model. In one transaction, with the rows it changes lo
 - personal data is erased: e-mail replaced by ``deleted-<random>@invalid``, names
   blanked, password unusable, account inactive without staff rights; allauth e-mail
   addresses, MFA authenticators and every session deleted; the customer's messages
-  and request descriptions become "[deleted]", caller e-mails blank, IP addresses on
-  their phones' attempts and on their own audit events nulled;
+  and all text on their requests (messages, whoever wrote them, and reasons) become
+  "[deleted]", caller e-mails blank, IP addresses on their phones' attempts and on
+  their own audit events nulled;
 - the audit trail stays whole: the user row is kept (anonymised), so audit events
   keep ``actor`` and their pseudonymous ``actor_label`` "user:<pk>". AuditEvent rows
   are append-only; the only change made to them is nulling ``ip`` (a queryset update,
   never ``save()``), which is personal data and not needed for the history.
-
-The account-deleted event is written with the action "account_deleted", which is not
-yet one of ``AuditEvent.Action``'s choices (the column has no check constraint); the
-admin shows it as the raw value until the choice is added.
 """
 
 import secrets
@@ -38,6 +35,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import (
@@ -50,12 +48,11 @@ from .models import (
     TicketMessage,
 )
 
-ACCOUNT_DELETED = "account_deleted"
+ACCOUNT_DELETED = AuditEvent.Action.ACCOUNT_DELETED
 DELETED_BODY = "[deleted]"
 ERASED_DOMAIN = "invalid"
 CLOSING_NOTE = "Closed: the customer's account was deleted."
 REVOKE_REASON = "Account deleted"
-MANAGERS_GROUP = "Support managers"
 
 
 def is_erased(user) -> bool:
@@ -63,11 +60,11 @@ def is_erased(user) -> bool:
 
 
 def may_erase_for_others(user) -> bool:
-    """Who may erase a caller's account from the admin: superusers, anyone granted
-    ``accounts.delete_user``, and support managers."""
+    """Who may erase a caller's account from the admin: superusers and anyone granted
+    ``accounts.delete_user`` (the "Support managers" group has it)."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
-    return user.has_perm("accounts.delete_user") or user.groups.filter(name=MANAGERS_GROUP).exists()
+    return user.has_perm("accounts.delete_user")
 
 
 # Download my data ------------------------------------------------------------------------
@@ -213,18 +210,25 @@ def delete_account(user, *, by) -> dict:
         device_ids = list(
             Device.objects.select_for_update().filter(owner=locked).values_list("pk", flat=True)
         )
-        closed = _close_requests(locked, by, now)
+        # Their requests: as a customer, and phone requests taken under their e-mail
+        # before they signed up. Free text there is about them whoever wrote it
+        # (support's replies greet them by name): every message and reason goes, the
+        # rows stay.
+        ticket_ids = list(
+            Ticket.objects.select_for_update()
+            .filter(Q(customer=locked) | Q(customer__isnull=True, caller_email__iexact=old_email))
+            .values_list("pk", flat=True)
+        )
+        TicketMessage.objects.filter(Q(author=locked) | Q(ticket_id__in=ticket_ids)).update(
+            body=DELETED_BODY
+        )
+        tickets = Ticket.objects.filter(pk__in=ticket_ids)
+        tickets.update(caller_email="", updated_at=now)
+        for field in ("reason", "rejection_reason", "limit_override_reason"):
+            tickets.exclude(**{field: ""}).update(**{field: DELETED_BODY})
+        closed = _close_requests(ticket_ids, locked, by, now)
         revoked = _revoke_codes(device_ids, by, now)
         Device.objects.filter(pk__in=device_ids).update(owner=None, updated_at=now)
-
-        TicketMessage.objects.filter(author=locked).update(body=DELETED_BODY)
-        Ticket.objects.filter(customer=locked).update(
-            caller_email="", reason=DELETED_BODY, updated_at=now
-        )
-        # Phone requests made under this e-mail before the caller signed up.
-        Ticket.objects.filter(customer__isnull=True, caller_email__iexact=old_email).update(
-            caller_email="", updated_at=now
-        )
         ActivationAttempt.objects.filter(device_id__in=device_ids).exclude(ip=None).update(ip=None)
         # Append-only rows: nulling the personal field only, as a queryset update.
         AuditEvent.objects.filter(actor=locked).exclude(ip=None).update(ip=None)
@@ -260,8 +264,8 @@ def delete_account(user, *, by) -> dict:
     return counts
 
 
-def _close_requests(user, by, now) -> int:
-    tickets = list(Ticket.objects.select_for_update().filter(customer=user).open())
+def _close_requests(ticket_ids, user, by, now) -> int:
+    tickets = list(Ticket.objects.filter(pk__in=ticket_ids).open())
     for ticket in tickets:
         Ticket.objects.filter(pk=ticket.pk).update(
             status=Ticket.Status.REJECTED,

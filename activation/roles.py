@@ -34,6 +34,8 @@ AGENT_PERMISSIONS = {
     "accounts": ["view_user"],
 }
 MANAGER_EXTRA = {
+    # Erasing a caller's personal data (activation.privacy); hard deletes stay off.
+    "accounts": ["delete_user"],
     "activation": [
         "add_device",
         "import_devices",

@@ -515,7 +515,7 @@ class AccountDeleteForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @login_required
 def account_delete(request):
-    form = AccountDeleteForm(request.POST or None)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         return _delete_account(request, form)
     status = 400 if form.errors else 200

@@ -38,6 +38,7 @@ SECRET_ASSIGNMENT_RE = re.compile(
     rf"(?i)(?P<name>\b(?:{_SENSITIVE_NAMES}))(?P<sep>[\"']?\s*[=:]\s*[\"']?)"
     r"(?P<scheme>(?:bearer|basic|token|digest)\s+)?(?P<value>[^\s,;&\"'}]+)"
 )
+SENSITIVE_NAME_RE = re.compile(rf"(?i)(?:{_SENSITIVE_NAMES})")
 # An ACTIVATION_KEYS entry: key id, colon, 32 bytes in URL-safe base64.
 KEY_ENTRY_RE = re.compile(r"\b[\w.-]{1,32}:[A-Za-z0-9_-]{43}=?")
 _STANDARD_ATTRS = frozenset(
@@ -73,14 +74,18 @@ def redact(text: str) -> str:
     text = SECRET_ASSIGNMENT_RE.sub(
         lambda m: f"{m['name']}{m['sep']}{m['scheme'] or ''}{REDACTED}", text
     )
-    return CODE_LIKE_RE.sub(CODE_REDACTED, text)
+    # The pattern takes the separator after the last symbol too: give it back.
+    return CODE_LIKE_RE.sub(lambda m: CODE_REDACTED + m[0][len(m[0].rstrip(" -\t\n")) :], text)
 
 
 def _redact_value(value):
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {key: _redact_value(item) for key, item in value.items()}
+        return {
+            key: REDACTED if SENSITIVE_NAME_RE.fullmatch(str(key)) else _redact_value(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_redact_value(item) for item in value]
     if isinstance(value, int | float | bool) or value is None:

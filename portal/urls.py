@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from accounts import i18n
 from activation import simulator
+from activation import views as activation_views
 
 from . import metrics
 
@@ -15,5 +16,8 @@ urlpatterns = [
     path("simulator/", simulator.simulator, name="simulator"),
     path("reports/", include("activation.report_urls")),
     path("metrics", metrics.metrics_view, name="metrics"),
+    # Personal data (no object in the URL: always the signed-in account's own).
+    path("account/data/", activation_views.account_data, name="account_data"),
+    path("account/delete/", activation_views.account_delete, name="account_delete"),
     path("", include("activation.urls")),
 ]

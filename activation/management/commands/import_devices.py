@@ -136,9 +136,13 @@ def _copy_text(value: str) -> str:
 
 
 class _Lines:
-    """COPY text lines, sent to the server in blocks (via a writer thread)."""
+    """COPY text lines, sent to the server in blocks through a writer thread.
 
-    def __init__(self, copy, size=1000):
+    The writer's queue holds up to 1,024 blocks while the server catches up: small
+    blocks (~100 rows, 10-25 kB) keep that under ~25 MB.
+    """
+
+    def __init__(self, copy, size=100):
         self.copy, self.size, self.lines = copy, size, []
 
     def add(self, line):

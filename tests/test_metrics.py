@@ -1,0 +1,172 @@
+"""/metrics: Prometheus text for the allow-listed scraper only; request counts and
+latency from this process, domain numbers from the database."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from activation.models import ActivationAttempt, AuditEvent, HelpEntry, Ticket
+from portal import metrics
+
+SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})? (?P<value>\S+)$")
+LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+
+
+def parse(text):
+    """{(name, frozenset(labels)): value}, checking every family is declared once."""
+    samples, declared = {}, {}
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            assert name not in declared, name
+            declared[name] = kind
+            continue
+        if line.startswith("#"):
+            continue
+        match = SAMPLE.match(line)
+        assert match, line
+        name = match["name"]
+        family = re.sub(r"_(bucket|sum|count)$", "", name) if name not in declared else name
+        assert family in declared, line
+        key = (name, frozenset(LABEL.findall(match["labels"] or "")))
+        assert key not in samples, line
+        samples[key] = float(match["value"])
+    return samples
+
+
+def value(samples, name, **labels):
+    return samples[(name, frozenset(labels.items()))]
+
+
+@pytest.fixture
+def scrape(client, db):
+    metrics.registry.reset()
+
+    def get(**extra):
+        response = client.get(reverse("metrics"), **extra)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+        return parse(response.content.decode())
+
+    return get
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_anybody_else_gets_404(client, db, method):
+    response = getattr(client, method)(reverse("metrics"), REMOTE_ADDR="198.51.100.9")
+    assert response.status_code == 404
+    assert b"portal_" not in response.content
+
+
+def test_a_forged_forwarded_for_does_not_get_in(client, db):
+    response = client.get(
+        reverse("metrics"), REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="127.0.0.1"
+    )
+    assert response.status_code == 404
+
+
+def test_behind_a_trusted_proxy_the_client_address_counts(client, db, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.METRICS_ALLOWED_IPS = ["192.0.2.10", "10.20.0.0/16"]
+    url = reverse("metrics")
+
+    def status(forwarded):
+        return client.get(url, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    assert status("192.0.2.10") == 200
+    assert status("10.20.3.4") == 200
+    assert status("192.0.2.10, 198.51.100.9") == 404  # the client wrote the left part
+    assert client.get(url).status_code == 404  # the proxy itself is not the scraper
+
+
+def test_requests_are_counted_by_view_and_status_with_latency(client, scrape):
+    client.get(reverse("help_index"))
+    client.get(reverse("help_index"))
+    client.get("/no-such-page/")
+
+    samples = scrape()
+
+    labels = {"view": "help_index", "method": "GET", "status": "200"}
+    assert value(samples, "portal_http_requests_total", **labels) == 2
+    assert value(
+        samples, "portal_http_requests_total", view="unmatched", method="GET", status="404"
+    )
+    assert value(samples, "portal_http_request_duration_seconds_count", view="help_index") == 2
+    assert (
+        value(samples, "portal_http_request_duration_seconds_bucket", view="help_index", le="+Inf")
+        == 2
+    )
+    buckets = [
+        value(samples, "portal_http_request_duration_seconds_bucket", view="help_index", le=le)
+        for le in [metrics._number(b) for b in metrics.BUCKETS]
+    ]
+    assert buckets == sorted(buckets)
+    assert value(samples, "portal_http_request_duration_seconds_sum", view="help_index") > 0
+
+
+def test_rate_limited_requests_are_counted(client, scrape):
+    entry = HelpEntry.objects.filter(language="en").first()
+    url = reverse("help_feedback", args=[entry.slug])
+    statuses = [client.post(url, {"helpful": "yes"}).status_code for _ in range(11)]
+    assert statuses[-1] == 429
+
+    samples = scrape()
+
+    assert value(samples, "portal_http_rate_limited_total", view="help_feedback") == 1
+
+
+def test_domain_numbers_come_from_the_database(scrape, customer, make_device, make_ticket):
+    device = make_device(owner=customer)
+    now = timezone.now()
+    for result, reason, age in [
+        ("activated", "", 1),
+        ("activated", "", 5),
+        ("failed", "unknown_code", 10),
+        ("rate_limited", "imei_limit", 20),
+        ("failed", "unknown_code", 120),  # over an hour ago
+    ]:
+        ActivationAttempt.objects.create(
+            device=device,
+            imei=device.imei,
+            result=result,
+            reason=reason,
+            created_at=now - timedelta(minutes=age),
+        )
+    make_ticket(device, status=Ticket.Status.NEW, created_at=now - timedelta(hours=3))
+    make_ticket(make_device(owner=customer), status=Ticket.Status.WAITING)
+    make_ticket(make_device(owner=customer), status=Ticket.Status.RESOLVED)
+    AuditEvent.record(AuditEvent.Action.EXPORTED, data={"report": "tickets"})
+    AuditEvent.record(AuditEvent.Action.EXPORTED, data={"report": "codes"})
+    AuditEvent.record(AuditEvent.Action.IMPORTED, data={"rows": 3})
+
+    samples = scrape()
+
+    attempts = "portal_activation_attempts_last_hour"
+    assert value(samples, attempts, result="activated") == 2
+    assert value(samples, attempts, result="failed") == 1
+    assert value(samples, attempts, result="malformed") == 0
+    limit_hits = "portal_activation_rate_limit_hits_last_hour"
+    assert value(samples, limit_hits, limit="imei_limit") == 1
+    assert value(samples, limit_hits, limit="ip_limit") == 0
+    assert value(samples, "portal_open_requests", status="new") == 1
+    assert value(samples, "portal_open_requests", status="waiting") == 1
+    assert value(samples, "portal_open_requests", status="code_issued") == 0
+    age = value(samples, "portal_oldest_open_request_age_seconds")
+    assert 3 * 3600 <= age < 3 * 3600 + 60
+    assert value(samples, "portal_report_exports_total") == 2
+    assert value(samples, "portal_device_imports_total") == 1
+
+
+def test_an_empty_portal_still_answers_every_family(scrape):
+    samples = scrape()
+    assert value(samples, "portal_oldest_open_request_age_seconds") == 0
+    assert value(samples, "portal_report_exports_total") == 0
+
+
+def test_label_values_are_escaped():
+    out = metrics.Exposition()
+    out.family("x_total", "counter", "Test.", [("", {"view": 'a"b\\c\nd'}, 1)])
+    assert out.text().splitlines()[-1] == 'x_total{view="a\\"b\\\\c\\nd"} 1'

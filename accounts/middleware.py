@@ -1,7 +1,8 @@
 """Staff open the admin only with two-factor authentication set up.
 
-An authenticated staff member without a TOTP authenticator who asks for any admin page
-is sent to allauth's TOTP activation page (which also makes their recovery codes).
+An authenticated staff member without a TOTP authenticator who asks for any admin or
+reports page is sent to allauth's TOTP activation page (which also makes their
+recovery codes).
 """
 
 from allauth.mfa.models import Authenticator
@@ -22,7 +23,7 @@ class StaffMFARequiredMiddleware:
             user is not None
             and user.is_authenticated
             and user.is_staff
-            and request.path.startswith(reverse("admin:index"))
+            and request.path.startswith((reverse("admin:index"), "/reports/"))
             and request.path != reverse("admin:logout")
             and not is_mfa_enabled(user, [Authenticator.Type.TOTP])
         ):

@@ -20,6 +20,9 @@ JSON and the simulator into the phone's words. A failure has one public face
    reset (counted, never "using up" the code).
 6. After ``lockout_guesses_per_imei`` failed guesses in 24 hours (since the last
    unlock by an agent) the phone is locked until an agent unlocks it.
+
+If the counters cannot be reached, ``ratelimit.LimiterUnavailable`` propagates and the
+caller answers 503: no guess is ever tried without its limit.
 """
 
 from dataclasses import dataclass
@@ -94,7 +97,7 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
         _record(imei, ip, Result.MALFORMED, error.code, device=device)
         return Outcome("malformed", error.code, message=str(error), position=error.position)
 
-    suspended_owner = None
+    suspended_owner = unavailable = None
     with transaction.atomic():
         device = _first(
             Device.objects.select_for_update()
@@ -113,10 +116,17 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
             suspended_owner = outcome.device
             outcome = Outcome("invalid_code", "other_device")
         if not outcome.ok and device is not None:
-            _count_guess(imei)
+            try:
+                _count_guess(imei)
+            except ratelimit.LimiterUnavailable as error:
+                # The failed attempt stays recorded (it counts towards the lockout), and
+                # the caller answers 503 instead of the outcome.
+                unavailable = error
             _lock_after_repeated_failures(device)
     if suspended_owner is not None:
         notify_code_suspended(suspended_owner)
+    if unavailable is not None:
+        raise unavailable
     return outcome
 
 

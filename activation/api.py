@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import activation, openapi, signing
+from . import activation, openapi, ratelimit, signing
 from .models import validate_imei
 
 MAX_BODY = 1024
 INVALID_CODE_MESSAGE = (
     "This activation code can't be used on this phone. Check it, or contact support for a new one."
 )
+UNAVAILABLE_MESSAGE = "Activation is briefly unavailable. Try again in a minute."
 
 
 def client_ip(request) -> str | None:
@@ -67,15 +68,28 @@ def _rate_limited(retry_after):
     )
 
 
+def _unavailable(error):
+    """The limits cannot be checked (Redis down): refuse rather than go without them."""
+    return _json(
+        {"error": "unavailable", "message": UNAVAILABLE_MESSAGE, "retry_after": error.retry_after},
+        status=503,
+        Retry_After=str(error.retry_after),
+    )
+
+
 def api_view(*methods):
-    """JSON only, no session, no CSRF: sign the body, answer 405 to other methods."""
+    """JSON only, no session, no CSRF: sign the body, answer 405 to other methods and
+    503 when the rate limits cannot be checked."""
 
     def decorate(view):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method in methods:
-                response = view(request, *args, **kwargs)
+                try:
+                    response = view(request, *args, **kwargs)
+                except ratelimit.LimiterUnavailable as error:
+                    response = _unavailable(error)
             else:
                 response = _json({"error": "method_not_allowed"}, 405, Allow=", ".join(methods))
             session = getattr(request, "session", None)

@@ -278,8 +278,8 @@ def write_xlsx(report: Report, output) -> None:
     bold = workbook.add_format({"bold": True})
     for col, header in enumerate(report.headers):
         sheet.write_string(0, col, header, bold)
-    # Values go through write_row (XlsxWriter's own fastest path), converted first
-    # only where a column needs it; datetimes lose their (UTC) zone in XlsxWriter.
+    # Values go through write_row (XlsxWriter's own fastest path) as typed cells,
+    # converted first only where a column needs it; datetimes (UTC) lose their zone.
     converters = [
         (col, _XLSX_CONVERTERS[kind])
         for col, kind in enumerate(report.kinds)
@@ -308,9 +308,8 @@ _XLSX_CONVERTERS = {
     TEXT: _xlsx_text,
     FREE_TEXT: _free_text,
     JSON: _json_text,
-    BOOL: _bool,
     SECONDS: lambda value: value // _ONE_SECOND,
-}
+}  # BOOL stays a real boolean cell (TRUE / FALSE)
 
 
 def stream_xlsx(report: Report, block_size: int = 64 * 1024) -> Iterator[bytes]:

@@ -59,6 +59,21 @@ RATE_LIMITED = _json(
         }
     },
 )
+UNAVAILABLE = _json(
+    "The shared rate-limit store is unreachable: nothing was checked or changed; retry "
+    "after Retry-After.",
+    _error(
+        "unavailable",
+        extra={"message": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}},
+    ),
+    headers={
+        "Retry-After": {
+            "description": "Seconds to wait.",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        }
+    },
+)
 INVALID_REQUEST = _json(
     "Not a JSON object with the fields, an IMEI failing its check digit, or a body over 1 KiB.",
     _error("invalid_request"),
@@ -150,6 +165,7 @@ def document() -> dict:
                         _error("invalid_code"),
                     ),
                     "429": RATE_LIMITED,
+                    "503": UNAVAILABLE,
                 },
             ),
             "/api/v1/deferrals": _post(
@@ -165,6 +181,7 @@ def document() -> dict:
                     "204": {"description": "Recorded.", "headers": SIGNATURE},
                     "400": INVALID_REQUEST,
                     "429": RATE_LIMITED,
+                    "503": UNAVAILABLE,
                 },
             ),
             "/api/v1/keys": _get(

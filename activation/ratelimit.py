@@ -10,6 +10,10 @@ Windows are aligned to the clock: the key carries the window number, and the rep
 says how long until the window ends. ``undo`` gives a count back, which lets a caller
 reserve a slot before doing the work and return it when the work turns out not to
 count (a successful activation is not a failed guess).
+
+If Redis cannot be reached, every call raises ``LimiterUnavailable``: callers answer
+503 (the API with ``{"error": "unavailable"}``, pages with templates/503.html) rather
+than go ahead without their limits.
 """
 
 import random
@@ -22,8 +26,20 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connection
 from django.dispatch import receiver
+from redis.exceptions import RedisError
 
 PREFIX = "rl"
+# Seconds to wait for Redis before answering 503: a request never hangs on a dead store.
+REDIS_TIMEOUT = 2
+# What a 503 tells clients to wait before trying again.
+RETRY_AFTER_UNAVAILABLE = 30
+
+
+class LimiterUnavailable(Exception):
+    """The counters cannot be read or written (Redis unreachable): refuse, never skip."""
+
+    code = "unavailable"
+    retry_after = RETRY_AFTER_UNAVAILABLE
 
 
 @dataclass(frozen=True)
@@ -46,7 +62,18 @@ def _key(scope: str, key: str, window: int, now: float) -> tuple[str, int, int]:
 def _redis():
     import redis
 
-    return redis.Redis.from_url(settings.REDIS_URL)
+    return redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT, socket_timeout=REDIS_TIMEOUT
+    )
+
+
+def _redis_call(work):
+    """``work(client)``, with Redis failures turned into ``LimiterUnavailable``."""
+    try:
+        return work(_redis())
+    except RedisError as error:
+        reason = type(error).__name__
+        raise LimiterUnavailable(f"rate-limit store unreachable ({reason})") from error
 
 
 @receiver(setting_changed)
@@ -57,10 +84,14 @@ def _reset_client(*, setting, **kwargs):
 
 def _increment(cache_key: str, delta: int, expires: int) -> int:
     if settings.REDIS_URL:
-        pipe = _redis().pipeline(transaction=True)
-        pipe.set(cache_key, 0, exat=expires, nx=True)
-        pipe.incrby(cache_key, delta)
-        return int(pipe.execute()[1])
+
+        def increment(client):
+            pipe = client.pipeline(transaction=True)
+            pipe.set(cache_key, 0, exat=expires, nx=True)
+            pipe.incrby(cache_key, delta)
+            return int(pipe.execute()[1])
+
+        return _redis_call(increment)
     from ratelimits.models import Counter
 
     table = connection.ops.quote_name(Counter._meta.db_table)
@@ -79,7 +110,7 @@ def _increment(cache_key: str, delta: int, expires: int) -> int:
 
 def _read(cache_key: str) -> int:
     if settings.REDIS_URL:
-        return int(_redis().get(cache_key) or 0)
+        return int(_redis_call(lambda client: client.get(cache_key)) or 0)
     from ratelimits.models import Counter
 
     return Counter.objects.filter(key=cache_key).values_list("count", flat=True).first() or 0
@@ -109,11 +140,22 @@ def peek(scope: str, key: str, *, limit: int, window: int) -> Limit:
 def reset(scope: str, key: str, *, window: int):
     cache_key = _key(scope, key, window, time.time())[0]
     if settings.REDIS_URL:
-        _redis().delete(cache_key)
+        _redis_call(lambda client: client.delete(cache_key))
     else:
         from ratelimits.models import Counter
 
         Counter.objects.filter(key=cache_key).delete()
+
+
+def ensure_available():
+    """Raise ``LimiterUnavailable`` unless the counters' store answers (before work that
+    needs a limit later, and for /readyz)."""
+    if settings.REDIS_URL:
+        _redis_call(lambda client: client.ping())
+    else:
+        from ratelimits.models import Counter
+
+        Counter.objects.exists()
 
 
 def reset_all():

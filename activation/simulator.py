@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from . import activation, possession
+from . import activation, codes, possession, ratelimit
 from .api import client_ip
 from .models import Device, SupportContact, normalise_imei, validate_imei
+from .views import _unavailable as unavailable
 
 US_SUPPORT = "(800) MICROSOFT (642-7676)"
 US_SUPPORT_TEL = "+18006427676"
@@ -82,18 +83,25 @@ def simulator(request):
     error = ""
     if request.method == "POST":
         ip = client_ip(request)
-        counted = activation.limit_client(ip, device.imei)
-        if not counted.allowed:
-            screen, error = "activate", _wait(counted.retry_after)
-        elif source.get("action") == "skip":
-            activation.defer(device.imei)
-            screen = "skipped"
-        else:
-            outcome = activation.activate(device.imei, source.get("code", ""), ip=ip)
-            screen, error = _outcome_words(device, outcome)
+        try:
+            counted = activation.limit_client(ip, device.imei)
+            if not counted.allowed:
+                screen, error = "activate", _wait(counted.retry_after)
+            elif source.get("action") == "skip":
+                activation.defer(device.imei)
+                screen = "skipped"
+            else:
+                outcome = activation.activate(device.imei, source.get("code", ""), ip=ip)
+                screen, error = _outcome_words(device, outcome)
+        except ratelimit.LimiterUnavailable as problem:
+            return unavailable(request, problem)
         device.refresh_from_db()
     if screen == "call":
         context["contacts"] = SupportContact.objects.all()[:10]
+    try:
+        request_code = possession.request_code_for(device) if screen != "activated" else ""
+    except codes.CodeUnavailable:
+        request_code = ""  # a damaged stored code: the phone can only call support
     return render(
         request,
         "activation/simulator.html",
@@ -102,6 +110,6 @@ def simulator(request):
             "screen": screen,
             "device": device,
             "error": error,
-            "request_code": possession.request_code_for(device) if screen != "activated" else "",
+            "request_code": request_code,
         },
     )

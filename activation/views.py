@@ -17,13 +17,15 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.reporting import ShownCode
 
 from . import codes, help_content, possession, privacy, ratelimit
 from .forms import (
@@ -78,6 +80,14 @@ def _client_ip(request) -> str:
     if hops and len(forwarded) >= hops and forwarded[-hops]:
         return forwarded[-hops]
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _unavailable(request, error):
+    """The rate limits cannot be checked (Redis down): a 503 page, never the work
+    without its limit."""
+    response = render(request, "503.html", status=503)
+    response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _too_many(request, template, context, limit):
@@ -206,7 +216,10 @@ def help_feedback(request, slug):
 
 def _help_feedback(request, entry):
     scope, limit, window = FEEDBACK_LIMIT
-    counted = ratelimit.hit(scope, _client_ip(request), limit=limit, window=window)
+    try:
+        counted = ratelimit.hit(scope, _client_ip(request), limit=limit, window=window)
+    except ratelimit.LimiterUnavailable as error:
+        return _unavailable(request, error)
     if not counted.allowed:
         return _too_many(request, "activation/too_many.html", {"back": entry}, counted)
     form = HelpFeedbackForm(request.POST)
@@ -291,6 +304,12 @@ def request_code(request, public_id):
     device = get_object_or_404(Device.objects.owned_by(request.user), public_id=public_id)
     form = CodeRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["request_code"]:
+            # Checking a request code needs its limit: refuse before writing anything.
+            try:
+                ratelimit.ensure_available()
+            except ratelimit.LimiterUnavailable as error:
+                return _unavailable(request, error)
         try:
             ticket, created = Ticket.objects.request_code(
                 device, reason=form.cleaned_data["reason"], customer=request.user
@@ -314,7 +333,13 @@ def _after_request(request, device, ticket, created, form):
         )
         return redirect("device_detail", public_id=device.public_id)
     typed = form.cleaned_data["request_code"]
-    if typed and possession.instant_issue(ticket, typed, request.user):
+    try:
+        issued = typed and possession.instant_issue(ticket, typed, request.user)
+    except (codes.CodeUnavailable, ratelimit.LimiterUnavailable):
+        # The phone's code cannot be read back, or the limits went away since the check
+        # above: nothing was issued, so the request waits for an agent like any other.
+        issued = None
+    if issued:
         messages.success(
             request,
             _(
@@ -461,11 +486,14 @@ def _reveal(request, device):
         messages.error(request, _("This phone has no code from support to show."))
         return redirect("device_detail", public_id=device.public_id)
     scope, limit, window = REVEAL_LIMIT
-    counted = ratelimit.hit(scope, str(request.user.pk), limit=limit, window=window)
+    try:
+        counted = ratelimit.hit(scope, str(request.user.pk), limit=limit, window=window)
+    except ratelimit.LimiterUnavailable as error:
+        return _unavailable(request, error)
     if not counted.allowed:
         return _too_many(request, "activation/too_many.html", {"device": device}, counted)
     try:
-        shown = codes.display(code.reveal(by=request.user, ip=_client_ip(request)))
+        shown = ShownCode(codes.display(code.reveal(by=request.user, ip=_client_ip(request))))
     except codes.CodeUnavailable:
         messages.error(request, _("We cannot show this code right now. Please contact support."))
         return redirect("device_detail", public_id=device.public_id)
@@ -539,3 +567,48 @@ def _delete_account(request, form):
         _("Your account was deleted. We sent a confirmation to your former e-mail address."),
     )
     return redirect("home")
+
+
+# Operations ------------------------------------------------------------------------------
+
+
+def _check(work) -> str:
+    try:
+        work()
+    except Exception:
+        logger.warning("readiness check failed", exc_info=True, extra={"event": "not_ready"})
+        return "unavailable"
+    return "ok"
+
+
+def _database_answers():
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _cache_answers():
+    from django.core.cache import cache
+
+    cache.set("readyz", "1", 10)
+    if cache.get("readyz") != "1":
+        raise RuntimeError("the cache did not keep a value")
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """Ready for traffic: the database, the cache and the rate-limit store answer.
+
+    /healthz says the process is alive (always 200); this says whether to send it
+    traffic: 503 with the failing check named, never the error's text.
+    """
+    checks = {
+        "database": _check(_database_answers),
+        "cache": _check(_cache_answers),
+        "ratelimit": _check(ratelimit.ensure_available),
+    }
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )

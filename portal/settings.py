@@ -285,6 +285,12 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "object-src": [CSP.NONE],
 }
+# Error pages (DEBUG) and error reports mailed to ADMINS hide codes and secrets in the
+# traceback's variables, POST fields and headers too (portal/reporting.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.reporting.CodeSafeExceptionReporterFilter"
+# Django's default (2.5 MB), stated: a form post larger than this is refused with 400.
+# File uploads (device batches) are not counted; the device API reads at most 1 KiB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -3,11 +3,15 @@
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, reverse
+from packaging.version import Version
 
+from activation import urls
 from activation.keyring import generate_key_entry
+from activation.models import ActivationCode, HelpEntry, Ticket
 from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +60,72 @@ def test_session_and_csrf_cookies_are_host_only_secure(client, customer):
     page = client.get(reverse("account_login"), secure=True)
     csrf = page.cookies.get("__Host-csrftoken") or client.cookies["__Host-csrftoken"]
     assert csrf["secure"]
+
+
+# Every customer page carries the policy; the lock file pins the patched releases ------
+
+
+def _customer_urls(owned):
+    """Each customer URL pattern (nested includes too) with the owner's objects in it."""
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns)
+            elif isinstance(pattern, URLPattern):
+                yield pattern
+
+    entry = owned["help_entry"]
+    for pattern in walk(urls.urlpatterns):
+        values = {"slug": entry.slug, **owned}
+        kwargs = {name: values[name] for name in pattern.pattern.converters}
+        yield pattern.name, reverse(pattern.name, kwargs=kwargs)
+
+
+def test_every_customer_page_carries_the_content_security_policy(
+    client, customer, agent, make_device, make_code
+):
+    device = make_device(owner=customer)
+    make_code(device, kind=ActivationCode.Kind.FACTORY)
+    ticket, _ = Ticket.objects.request_code(device, reason="Asks for a code", customer=customer)
+    Ticket.objects.filter(pk=ticket.pk).update(imei_confirmed=True, email_confirmed=True)
+    ticket.refresh_from_db()
+    ticket.issue_code(agent)
+    owned = {
+        "public_id": device.public_id,
+        "reference": ticket.reference,
+        "help_entry": HelpEntry.objects.filter(language="en", is_published=True).first(),
+    }
+    client.force_login(customer)
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    extra = [
+        ("account_data", reverse("account_data")),
+        ("account_delete", reverse("account_delete")),
+        ("not_found", "/devices/not-a-phone/"),
+    ]
+    seen = set()
+    for name, url in [*_customer_urls(owned), *extra]:
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url, {"helpful": "yes", "worked": "yes", "body": "Thanks"})
+        assert response.status_code < 500, (name, response.status_code)
+        policy = response.headers.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, name
+        seen.add(name)
+    assert {"device_detail", "reveal_code", "ticket_detail", "readyz", "not_found"} <= seen
+
+
+MINIMUM_VERSIONS = {
+    # Security releases the portal relies on: never resolve below these.
+    "django": "6.1.3",
+    "django-allauth": "65.21.1",
+    "django-import-export": "4.4.3",
+}
+
+
+def test_the_lock_file_pins_patched_releases():
+    lock = tomllib.loads((ROOT / "uv.lock").read_text())
+    locked = {package["name"]: package["version"] for package in lock["package"]}
+    for name, minimum in MINIMUM_VERSIONS.items():
+        assert name in locked, f"{name} is not in uv.lock"
+        assert Version(locked[name]) >= Version(minimum), f"{name} {locked[name]} < {minimum}"

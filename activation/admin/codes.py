@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from portal.reporting import ShownCode
+
 from .. import codes as code_format
 from ..codes import CodeUnavailable
 from ..models import ActivationCode, DomainError
@@ -128,7 +130,7 @@ class ActivationCodeAdmin(ReadOnlyAdmin):
             "opts": self.opts,
             "title": _("Revealed code …%(hint)s") % {"hint": code.hint},
             "device": code.device,
-            "plaintext": code_format.display(plaintext),
+            "plaintext": ShownCode(code_format.display(plaintext)),
             "note": _("This reveal is in the audit log with your reason."),
             "back_url": reverse("admin:activation_activationcode_change", args=[code.pk]),
         }

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.reporting import ShownCode
+
 from .. import codes as code_format
 from ..models import (
     CannedReply,
@@ -496,7 +498,7 @@ class TicketAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": _("New code for %(reference)s") % {"reference": ticket.reference},
             "device": ticket.device,
-            "plaintext": code_format.display(plaintext),
+            "plaintext": ShownCode(code_format.display(plaintext)),
             "note": _(
                 "Read it to the caller now: it is shown only once. The customer has been "
                 "told by e-mail that a code was issued (the e-mail does not contain it)."

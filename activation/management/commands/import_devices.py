@@ -24,6 +24,7 @@ is one transaction. The file itself is only read, never copied or stored.
 import csv
 import getpass
 import os
+import queue
 import time
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -135,14 +136,20 @@ def _copy_text(value: str) -> str:
     return value
 
 
+class _BoundedWriter(QueuedLibpqWriter):
+    """psycopg's queued COPY writer (a thread sends while this one computes), with room
+    for 32 blocks instead of 1,024, so a slower server cannot make the queue grow
+    past ~8 MB."""
+
+    def __init__(self, cursor):
+        super().__init__(cursor)
+        self._queue = queue.Queue(maxsize=32)
+
+
 class _Lines:
-    """COPY text lines, sent to the server in blocks through a writer thread.
+    """COPY text lines, sent to the server in blocks of ~1,000 rows (~250 kB at most)."""
 
-    The writer's queue holds up to 1,024 blocks while the server catches up: small
-    blocks (~100 rows, 10-25 kB) keep that under ~25 MB.
-    """
-
-    def __init__(self, copy, size=100):
+    def __init__(self, copy, size=1000):
         self.copy, self.size, self.lines = copy, size, []
 
     def add(self, line):
@@ -312,7 +319,7 @@ class Command(BaseCommand):
             if connection.vendor == "postgresql":
                 sql = f"COPY {STAGING} (line, imei, digest, is_current) FROM STDIN"
                 raw = cursor.cursor
-                with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+                with raw.copy(sql, writer=_BoundedWriter(raw)) as copy:
                     lines = _Lines(copy)
                     for line, imei, digest, current in rows:
                         lines.add(f"{line}\t{imei}\t{digest}\t{'t' if current else 'f'}\n")
@@ -394,7 +401,7 @@ class Command(BaseCommand):
             tail = f"\t{Device.State.NOT_ACTIVATED}\t0\t{now}\t{now}\n"
             uuids = _uuid4s()
             sql = f"COPY {device_table} ({columns}) FROM STDIN"
-            with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+            with raw.copy(sql, writer=_BoundedWriter(raw)) as copy:
                 lines = _Lines(copy)
                 for index, (_line, fields) in enumerate(source.rows()):
                     imei, serial, model, os_version, _code = fields
@@ -423,7 +430,7 @@ class Command(BaseCommand):
             head = f"\t{ActivationCode.Kind.FACTORY}\t{ActivationCode.Status.ACTIVE}\t"
             tail = f"\t{now}\t\t0\t0\t0\n"
             sql = f"COPY {code_table} ({columns}) FROM STDIN"
-            with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+            with raw.copy(sql, writer=_BoundedWriter(raw)) as copy:
                 lines = _Lines(copy)
                 for index, (_line, fields) in enumerate(source.rows()):
                     canonical = codes.normalise(fields[4])

@@ -458,3 +458,25 @@ def test_a_damaged_code_sends_a_request_code_to_the_queue_instead_of_a_500(clien
     assert response.headers["Location"] == reverse("ticket_detail", args=[ticket.reference])
     assert ticket.status == Ticket.Status.NEW  # an agent will issue it
     assert ActivationCode.objects.count() == 1
+
+
+def test_redis_down_the_simulator_answers_503_and_activates_nothing(
+    client, phone, settings, dead_redis
+):
+    settings.DEBUG = True
+    device, _, plaintext = phone
+    response = client.post("/simulator/", {"imei": device.imei, "code": plaintext})
+    assert response.status_code == 503
+    device.refresh_from_db()
+    assert device.activation_state == device.State.NOT_ACTIVATED
+
+
+def test_a_damaged_code_leaves_the_simulator_working_without_a_request_code(
+    client, phone, settings
+):
+    settings.DEBUG = True
+    device, code, _ = phone
+    ActivationCode.objects.filter(pk=code.pk).update(ciphertext=b"\x00" * 40)
+    response = client.get("/simulator/", {"imei": device.imei})
+    assert response.status_code == 200
+    assert "Activation failed" in response.content.decode()

@@ -4,8 +4,8 @@ import itertools
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
 from django.conf import settings as django_settings
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from activation.models import ActivationCode, Device, OSVersion, Ticket

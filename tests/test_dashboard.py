@@ -10,10 +10,24 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activation import reports
+from activation.demo import enrol_demo_mfa
 from activation.models import ActivationAttempt, AuditEvent, Device, Ticket
 from tests.test_exports import make_report_data
 
 URL = "/reports/"
+
+
+# Staff open /reports/ only with two-factor authentication set up (like the admin).
+@pytest.fixture
+def manager(manager):
+    enrol_demo_mfa(manager)
+    return manager
+
+
+@pytest.fixture
+def agent(agent):
+    enrol_demo_mfa(agent)
+    return agent
 
 
 @pytest.fixture

@@ -3,12 +3,15 @@ changes too; the admin does not offer them)."""
 
 from django.contrib import admin
 
+from .. import resources
+from ..admin_exports import StreamingExportMixin
 from ..models import AuditEvent
 from .common import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(StreamingExportMixin, ReadOnlyAdmin):
+    report_resource_class = resources.AuditEventResource
     list_display = ["created_at", "action", "actor_label", "code", "device", "ticket", "data"]
     list_filter = ["action"]
     search_fields = ["=ticket__reference", "=device__imei", "=actor__email"]

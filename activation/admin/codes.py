@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.reporting import ShownCode
 
 from .. import codes as code_format
+from .. import resources
+from ..admin_exports import StreamingExportMixin
 from ..codes import CodeUnavailable
 from ..models import ActivationCode, DomainError
 from .common import ReadOnlyAdmin, ReasonActionForm, posted_reason, refuse, secret_response
@@ -41,7 +43,8 @@ DONE = {"suspend": _("suspended"), "reinstate": _("reinstated"), "revoke": _("re
 
 
 @admin.register(ActivationCode)
-class ActivationCodeAdmin(ReadOnlyAdmin):
+class ActivationCodeAdmin(StreamingExportMixin, ReadOnlyAdmin):
+    report_resource_class = resources.ActivationCodeResource
     list_display = ["masked", "device", "kind", "status", "issued_at", "use_count", "misuse_count"]
     list_filter = ["status", "kind"]
     search_fields = ["=device__imei", "=hint"]

@@ -5,13 +5,14 @@ UV ?= $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 MANAGE := $(UV) run --frozen python manage.py
 
-.PHONY: help install run test lint format check migrations-check ci clean
+.PHONY: help install run test lint format screenshots clean bench
 
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test   install and run the test suite (SQLite, or DATABASE_URL)"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
 	@echo "make format ruff format and fix"
+	@echo "make screenshots  regenerate docs/screenshots (needs /usr/bin/chromium)"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -37,6 +38,14 @@ lint: install
 format: install
 	$(UV) run --frozen ruff check --fix .
 	$(UV) run --frozen ruff format .
+
+# Quick versions of the benchmarks (PostgreSQL and Redis on 127.0.0.1; bench/README.md).
+bench: install
+	$(UV) run --frozen python bench/api_activation.py --quick
+	$(UV) run --frozen python bench/admin_queue.py --quick --skip-django
+
+screenshots: install
+	$(UV) run --frozen python scripts/screenshots.py
 
 clean:
 	rm -rf .venv .tools staticfiles

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -111,7 +111,7 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
         if refused is not None:
             _record(imei, ip, Result.RATE_LIMITED, "imei_limit", device=device)
             return Outcome("rate_limited", "imei_limit", retry_after=refused.retry_after)
-        outcome = _try(device, imei, canonical, ip)
+        outcome = _use_own_code(device, imei, canonical, ip) or _try(device, imei, canonical, ip)
         if outcome.reason == "misuse_suspended":
             suspended_owner = outcome.device
             outcome = Outcome("invalid_code", "other_device")
@@ -158,6 +158,40 @@ def _first(queryset):
     return next(iter(queryset.order_by()[:1]), None)
 
 
+def _use_own_code(device, imei, canonical, ip) -> Outcome | None:
+    """The common case in one statement: count a use of the phone's own active code.
+
+    The phone's row is locked, so every use of its codes is serialised; the UPDATE
+    locks the code's row and checks it is still active and still this phone's in the
+    same statement (an agent revoking it at the same moment wins or waits). ``use_count``
+    and ``first_used_at`` are only ever set together here, so the new count tells a
+    first activation (1) from a reactivation. None when nothing matched: the caller
+    then looks at the code row by row to say why (``_try``).
+    """
+    if device is None:
+        return None
+    digests = codes.candidate_digests(canonical)
+    now = timezone.now()
+    table = connection.ops.quote_name(ActivationCode._meta.db_table)
+    when = connection.ops.adapt_datetimefield_value(now)
+    placeholders = ", ".join(["%s"] * len(digests))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET use_count = use_count + 1, "  # noqa: S608 (no user input)
+            "reactivation_count = reactivation_count"
+            " + CASE WHEN first_used_at IS NULL THEN 0 ELSE 1 END, "
+            "first_used_at = COALESCE(first_used_at, %s), last_used_at = %s "
+            f"WHERE device_id = %s AND status = %s AND digest IN ({placeholders}) "
+            "RETURNING id, use_count",
+            [when, when, device.pk, ActivationCode.Status.ACTIVE, *digests],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    code_id, use_count = row
+    return _activated(device, code_id, use_count > 1, now, imei, ip)
+
+
 def _try(device, imei, canonical, ip) -> Outcome:
     # Only the code's row is locked here: the phone's own row is already locked, and
     # another phone's row is never locked after it (two phones trading codes would
@@ -189,6 +223,10 @@ def _activate(device, code_id, first_used_at, imei, ip) -> Outcome | None:
         first_used_at=first_used_at or now,
         last_used_at=now,
     )
+    return _activated(device, code_id, reactivated, now, imei, ip)
+
+
+def _activated(device, code_id, reactivated, now, imei, ip) -> Outcome:
     if device.activation_state != Device.State.ACTIVATED:  # a reactivation changes nothing
         Device.objects.filter(pk=device.pk).update(
             activation_state=Device.State.ACTIVATED, activated_at=now, updated_at=now

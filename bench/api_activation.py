@@ -1,6 +1,7 @@
 """Benchmark: successful activations per second against a plain Django JSON view.
 
     .venv/bin/python bench/api_activation.py --seconds 10 --clients 8 --workers 2
+    .venv/bin/python bench/api_activation.py --db-mode pool   # psycopg's pool instead
 
 PostgreSQL database ``portal_bench_api`` (created and migrated if missing) and Redis
 db 13 by default; BENCH_API_DATABASE_URL and BENCH_API_REDIS_URL override them.
@@ -175,9 +176,19 @@ def main():
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--db-mode",
+        choices=["persistent", "persistent-nocheck", "pool"],
+        default="persistent",
+        help="database connections of the app server (bench/api_bench_settings.py)",
+    )
+    parser.add_argument("--quick", action="store_true", help="3 s runs after 1 s (make bench)")
     options = parser.parse_args()
+    if options.quick:
+        options.seconds, options.warmup = 3, 1
 
     env = _environment()
+    env["BENCH_DB_MODE"] = options.db_mode
     os.environ.update(env)
     sys.path.insert(0, str(BASE_DIR))
     _create_database(env["DATABASE_URL"])
@@ -205,7 +216,8 @@ def main():
 
     print(
         f"gunicorn sync workers: {options.workers}, client processes: {options.clients}, "
-        f"{options.seconds:g} s each after {options.warmup:g} s warm-up"
+        f"{options.seconds:g} s each after {options.warmup:g} s warm-up, "
+        f"database connections: {options.db_mode}"
     )
     for name, result in (("plain JSON view", plain), ("activation (200)", api)):
         print(

@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ActivationAttempt, Device, DomainError
-from .common import ReadOnlyAdmin, refuse
+from .common import LargeTableAdmin, ReadOnlyAdmin, refuse
 
 RECENT_ROWS = 10
 
@@ -77,7 +77,7 @@ def codes_table(device) -> str:
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(LargeTableAdmin):
     list_display = [
         "imei",
         "serial",
@@ -89,7 +89,7 @@ class DeviceAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["activation_state", "os_version"]
-    search_fields = ["=imei", "=serial", "=owner__email"]
+    search_fields = ["imei__exact", "=serial", "=owner__email"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     fields = [
@@ -176,10 +176,10 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivationAttempt)
-class ActivationAttemptAdmin(ReadOnlyAdmin):
+class ActivationAttemptAdmin(LargeTableAdmin, ReadOnlyAdmin):
     list_display = ["created_at", "imei", "result", "reason", "code_hint", "ip"]
     list_filter = ["result", "reason"]
-    search_fields = ["=imei"]
+    search_fields = ["imei__exact"]
     list_select_related = ["code"]
     fields = ["created_at", "imei", "device", "code_hint", "result", "reason", "ip"]
     readonly_fields = fields

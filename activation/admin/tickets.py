@@ -37,7 +37,7 @@ from ..models import (
     validate_imei,
 )
 from ..models import Device as DeviceModel
-from .common import error_text, refuse, secret_response
+from .common import LargeTableAdmin, error_text, refuse, secret_response
 from .devices import attempts_table, codes_table
 
 BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
@@ -209,7 +209,7 @@ class PhoneRequestForm(forms.Form):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(LargeTableAdmin):
     list_display = [
         "reference",
         "status",
@@ -231,7 +231,18 @@ class TicketAdmin(admin.ModelAdmin):
         "kind",
         "device__os_version",
     ]
-    search_fields = ["=reference", "=device__imei", "customer__email", "caller_email"]
+    # Each field is looked up on its own with its own index (LargeTableAdmin): the
+    # reference, serial and e-mails case-insensitively, the IMEI exactly; e-mails in
+    # part only when nothing matched exactly.
+    search_fields = [
+        "=reference",
+        "device__imei__exact",
+        "=device__serial",
+        "=customer__email",
+        "=caller_email",
+        "customer__email",
+        "caller_email",
+    ]
     search_help_text = _("Reference (ACT-…), the full IMEI, or the customer's e-mail.")
     list_select_related = ["customer", "device", "assignee"]
     ordering = ["created_at"]

@@ -1,0 +1,323 @@
+"""Benchmark: the agents' lists with millions of requests (Django admin, PostgreSQL).
+
+    .venv/bin/python bench/admin_queue.py                  # 200,000 and 2,000,000 requests
+    .venv/bin/python bench/admin_queue.py --quick          # 10,000 and 100,000 (make bench)
+
+Each size gets its own database ``portal_bench_admin_<rows>`` (override the server with
+BENCH_ADMIN_DATABASE_URL, a URL without the database name's suffix), built once with
+INSERT ... SELECT FROM generate_series and reused while its row count matches: as many
+phones as requests, one customer for ten requests, one request in ten a phone call
+(one in ten of those from a caller without an account), and a constant 2,000 open
+requests: the queue is today's work, the other requests are history.
+
+Each page is served in process by Django's test client, signed in as an agent with
+TOTP (the full middleware stack), ``--repeat`` times; the median is reported with the
+page's query count. Three versions of every page are timed in the same run:
+
+- ``django``: Django's defaults (a COUNT of the filtered list plus one of the whole
+  table, one OR across every search field);
+- ``portal``: what the portal runs (``LargeTableAdmin``: no whole-table COUNT, an
+  estimated or capped count, each search field looked up with its own index);
+- ``no count``: the portal's page with a paginator that runs no COUNT at all (the
+  anchor: goal portal <= 1.2 x no count).
+
+Goals: portal within 1.2x of "no count" for list, filter and search, the same number
+of queries at both sizes, and no more than 1.2x slower at 10x the rows; IMEI and serial
+search under 5 ms; the queue under 100 ms (issue 4, 100,000 requests).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_admin"
+OPEN_REQUESTS = 2000
+
+
+def _environment(rows):
+    env = dict(os.environ)
+    base = env.get("BENCH_ADMIN_DATABASE_URL", DEFAULT_SERVER_URL)
+    if not base.startswith("postgres"):
+        sys.exit("BENCH_ADMIN_DATABASE_URL must be a PostgreSQL URL.")
+    env["DATABASE_URL"] = f"{base}_{rows}"
+    env.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    env.setdefault("ACTIVATION_KEYS", "bench1:" + "A" * 43)
+    env.pop("REDIS_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench.pages_settings",
+        DJANGO_DEBUG="0",
+        DJANGO_ALLOWED_HOSTS="testserver",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        TASKS_BACKEND="django.tasks.backends.immediate.ImmediateBackend",
+        LOG_LEVEL="ERROR",
+    )
+    return env
+
+
+def _create_database(url):
+    import psycopg
+
+    parts = urllib.parse.urlparse(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+BUILD = [
+    "TRUNCATE activation_ticket, activation_device, accounts_user RESTART IDENTITY CASCADE",
+    """INSERT INTO accounts_user (password, is_superuser, first_name, last_name, is_staff,
+           is_active, date_joined, email, language)
+       SELECT '!', false, '', '', false, true, now() - n * interval '1 minute',
+              'customer' || n || '@example.com', 'en'
+       FROM generate_series(1, %(users)s) AS n""",
+    """INSERT INTO activation_device (public_id, imei, serial, model_name, os_version, batch,
+           activation_state, request_counter, created_at, updated_at, owner_id)
+       SELECT gen_random_uuid(), (350000000000000 + n)::text, 'SN' || lpad(n::text, 9, '0'),
+              'Lumia 920', '8.0', 'B1', 'activated', 0, now() - n * interval '20 seconds',
+              now(), 1 + n %% %(users)s
+       FROM generate_series(1, %(rows)s) AS n""",
+    """INSERT INTO activation_ticket (reference, kind, caller_email, channel, status, priority,
+           reason, created_at, updated_at, imei_confirmed, email_confirmed, proof_of_purchase,
+           verified_by_possession, rejection_reason, limit_override_reason, customer_id,
+           device_id)
+       SELECT 'ACT-' || upper(lpad(to_hex(n), 8, '0')), 'code',
+              CASE WHEN n %% 100 = 0 THEN 'caller' || n || '@example.net' ELSE '' END,
+              CASE WHEN n %% 10 = 0 THEN 'phone' ELSE 'web' END,
+              CASE WHEN n > %(rows)s - %(open)s
+                   THEN (ARRAY['new', 'in_progress', 'waiting', 'code_issued'])[1 + n %% 4]
+                   WHEN n %% 20 = 0 THEN 'rejected' ELSE 'resolved' END,
+              'normal', 'The phone asks for a code.',
+              now() - (%(rows)s - n) * interval '30 seconds', now(),
+              false, false, false, false, '', '',
+              CASE WHEN n %% 100 = 0 THEN NULL ELSE 1 + n %% %(users)s END, n
+       FROM generate_series(1, %(rows)s) AS n""",
+    "ANALYZE accounts_user",
+    "ANALYZE activation_device",
+    "ANALYZE activation_ticket",
+]
+
+
+def build(rows):
+    """Migrate and fill the database unless it already holds ``rows`` requests."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM activation_ticket")
+        if cursor.fetchone()[0] == rows:
+            return False
+        started = time.perf_counter()
+        params = {"rows": rows, "users": max(1, rows // 10), "open": min(OPEN_REQUESTS, rows)}
+        for statement in BUILD:
+            cursor.execute(statement, params)
+    print(f"  built {rows:,} requests in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return True
+
+
+def _agent():
+    from allauth.mfa.models import Authenticator
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from activation.demo import enrol_demo_mfa
+
+    user, _ = get_user_model().objects.get_or_create(
+        email="bench-agent@example.com", defaults={"is_staff": True}
+    )
+    user.groups.add(Group.objects.get(name="Support agents"))
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        enrol_demo_mfa(user)
+    return user
+
+
+def pages(rows):
+    n = rows // 2  # a request in the middle of the history
+    imei, serial = str(350000000000000 + n), f"SN{n:09d}"
+    reference = f"ACT-{n:08X}"
+    email = f"customer{1 + n % max(1, rows // 10)}@example.com"
+    tickets, devices = "/admin/activation/ticket/", "/admin/activation/device/"
+    return [
+        ("queue (open, oldest first)", tickets, {}),
+        ("list: all requests", tickets, {"status": "all"}),
+        ("filter: resolved, by phone", tickets, {"status": "resolved", "channel": "phone"}),
+        ("search: reference", tickets, {"status": "all", "q": reference.lower()}),
+        ("search: IMEI", tickets, {"status": "all", "q": imei}),
+        ("search: serial", tickets, {"status": "all", "q": serial}),
+        ("search: e-mail", tickets, {"status": "all", "q": email}),
+        ("search: part of an e-mail", tickets, {"status": "all", "q": email.split("@")[0]}),
+        ("phones: list", devices, {}),
+        ("phones: search IMEI", devices, {"q": imei}),
+        ("phones: search serial", devices, {"q": serial}),
+    ]
+
+
+class _NoCount:
+    """A paginator count that costs nothing: the anchor page runs no COUNT at all."""
+
+    def __init__(self, base):
+        from django.utils.functional import cached_property
+
+        class NoCountPaginator(base):
+            @cached_property
+            def count(self):
+                return 10**9
+
+        self.paginator = NoCountPaginator
+
+
+def _variants():
+    """(name, attributes to set on the registered admins) for each version of a page."""
+    from django.contrib.admin import ModelAdmin
+    from django.core.paginator import Paginator
+
+    from activation.admin.common import LargeTablePaginator
+
+    def django_search(model_admin):
+        return ModelAdmin.get_search_results.__get__(model_admin)
+
+    return [
+        (
+            "django",
+            lambda admin: {
+                "paginator": Paginator,
+                "show_full_result_count": True,
+                "get_search_results": django_search(admin),
+            },
+        ),
+        ("portal", lambda admin: {}),
+        (
+            "no count",
+            lambda admin: {"paginator": _NoCount(LargeTablePaginator).paginator},
+        ),
+    ]
+
+
+def measure(rows, repeat, skip_django):
+    import django
+
+    django.setup()
+    from django.contrib import admin
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from activation.models import Device, Ticket
+
+    build(rows)
+    client = Client()
+    client.force_login(_agent())
+    admins = [admin.site._registry[Ticket], admin.site._registry[Device]]
+    results = {}
+    for variant, attributes in _variants():
+        if variant == "django" and skip_django:
+            continue
+        for model_admin in admins:
+            for name, value in attributes(model_admin).items():
+                setattr(model_admin, name, value)
+        for label, url, query in pages(rows):
+            times, sql, queries = [], [], 0
+            for i in range(repeat + 1):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(url, query)
+                    elapsed = time.perf_counter() - started
+                assert response.status_code == 200, (url, query, response.status_code)
+                if i:  # the first is a warm-up
+                    times.append(elapsed * 1000)
+                    sql.append(sum(float(q["time"]) for q in captured) * 1000)
+                    queries = len(captured)
+            listed = response.content.count(b'name="_selected_action"')
+            results.setdefault(label, {})[variant] = {
+                "ms": statistics.median(times),
+                "sql_ms": statistics.median(sql),
+                "queries": queries,
+                "rows": listed,
+            }
+        for model_admin in admins:
+            for name in attributes(model_admin):
+                delattr(model_admin, name)
+    return results
+
+
+def _child(rows, repeat, skip_django):
+    env = _environment(rows)
+    _create_database(env["DATABASE_URL"])
+    command = [sys.executable, __file__, "--child", str(rows), "--repeat", str(repeat)]
+    if skip_django:
+        command.append("--skip-django")
+    output = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        command, cwd=BASE_DIR, env=env, check=False, capture_output=True, text=True
+    )
+    sys.stderr.write(output.stderr)
+    if output.returncode:
+        sys.exit(f"the {rows:,}-row run failed")
+    return json.loads(output.stdout)
+
+
+def report(small, large, small_rows, large_rows):
+    print(
+        f"{'page':28} {'rows':>10} {'django':>18} {'portal':>18} {'no count':>18} "
+        f"{'portal/anchor':>13} {f'{large_rows // small_rows}x rows':>9}"
+    )
+    ok = True
+    for label in large:
+        for rows, result in ((small_rows, small[label]), (large_rows, large[label])):
+            cells = []
+            for variant in ("django", "portal", "no count"):
+                value = result.get(variant)
+                cells.append(
+                    f"{value['ms']:6.1f} ({value['sql_ms']:5.1f}) {value['queries']:2d}q"
+                    if value
+                    else "-"
+                )
+            ratio = result["portal"]["ms"] / result["no count"]["ms"]
+            growth = ""
+            if rows == large_rows:
+                growth = f"{large[label]['portal']['ms'] / small[label]['portal']['ms']:.2f}"
+                same = large[label]["portal"]["queries"] == small[label]["portal"]["queries"]
+                growth += "" if same else " (queries differ!)"
+            print(
+                f"{label:28} {rows:>10,} {cells[0]:>18} {cells[1]:>18} {cells[2]:>18} "
+                f"{ratio:13.2f} {growth:>9}"
+            )
+            ok = ok and ratio <= 1.2
+    return ok
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000, help="the larger size")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="10,000 and 100,000 requests")
+    parser.add_argument("--skip-django", action="store_true", help="skip Django's defaults")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        sys.path.insert(0, str(BASE_DIR))
+        print(json.dumps(measure(options.child, options.repeat, options.skip_django)))
+        return 0
+    if options.quick:
+        options.rows, options.repeat = 100_000, 3
+    small_rows, large_rows = options.rows // 10, options.rows
+    small = _child(small_rows, options.repeat, options.skip_django)
+    large = _child(large_rows, options.repeat, options.skip_django)
+    print(
+        f"median of {options.repeat} in-process requests per page: "
+        "page ms (of which SQL ms), SQL queries"
+    )
+    ok = report(small, large, small_rows, large_rows)
+    print("goal portal <= 1.2x no count:", "met" if ok else "NOT met on some pages")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,6 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from .. import resources
+from ..admin_exports import DeviceImportMixin, StreamingExportMixin
 from ..models import ActivationAttempt, Device, DomainError
 from .common import LargeTableAdmin, ReadOnlyAdmin, refuse
 
@@ -77,7 +79,8 @@ def codes_table(device) -> str:
 
 
 @admin.register(Device)
-class DeviceAdmin(LargeTableAdmin):
+class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
+    report_resource_class = resources.DeviceResource
     list_display = [
         "imei",
         "serial",
@@ -176,7 +179,8 @@ class DeviceAdmin(LargeTableAdmin):
 
 
 @admin.register(ActivationAttempt)
-class ActivationAttemptAdmin(LargeTableAdmin, ReadOnlyAdmin):
+class ActivationAttemptAdmin(StreamingExportMixin, LargeTableAdmin, ReadOnlyAdmin):
+    report_resource_class = resources.ActivationAttemptResource
     list_display = ["created_at", "imei", "result", "reason", "code_hint", "ip"]
     list_filter = ["result", "reason"]
     search_fields = ["imei__exact"]

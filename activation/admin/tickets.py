@@ -27,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.reporting import ShownCode
 
 from .. import codes as code_format
+from .. import resources
+from ..admin_exports import StreamingExportMixin
 from ..models import (
     CannedReply,
     DomainError,
@@ -209,7 +211,8 @@ class PhoneRequestForm(forms.Form):
 
 
 @admin.register(Ticket)
-class TicketAdmin(LargeTableAdmin):
+class TicketAdmin(StreamingExportMixin, LargeTableAdmin):
+    report_resource_class = resources.TicketResource
     list_display = [
         "reference",
         "status",

@@ -317,6 +317,7 @@ def _end_sessions(user):
     if settings.SESSION_ENGINE not in {
         "django.contrib.sessions.backends.db",
         "django.contrib.sessions.backends.cached_db",
+        "portal.sessions",
     }:
         return
     from django.contrib.sessions.models import Session

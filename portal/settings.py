@@ -163,8 +163,11 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Sessions read from Redis, written through to the database (portal/sessions.py).
+    SESSION_ENGINE = "portal.sessions"
 else:
     # Shared by every app server on the same database; `migrate` creates the table.
     CACHES = {

@@ -14,11 +14,14 @@ import secrets
 import time
 
 from django.conf import settings
+from django.shortcuts import render
 
 from activation.codes import CODE_LIKE_RE
 
 from . import metrics
 from .logging import current_request, current_request_id
+
+logger = logging.getLogger(__name__)
 
 HEADER = "X-Request-ID"
 SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -86,4 +89,27 @@ class MetricsMiddleware:
         response = self.get_response(request)
         elapsed = time.perf_counter() - started
         metrics.registry.observe(view_name(request), request.method, response.status_code, elapsed)
+        return response
+
+
+class CacheUnavailableMiddleware:
+    """A view that needs the shared cache while Redis is unreachable (allauth's sign-in
+    rate limits, say) answers 503 "try again shortly", never a 500: the limit is not
+    skipped, and the operator sees the cause in the log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        if not isinstance(exception, RedisConnectionError | RedisTimeoutError):
+            return None
+        logger.error("Shared cache unreachable in %s: %s", view_name(request), exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "30"
         return response

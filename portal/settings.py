@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "portal.middleware.RequestIdMiddleware",
     "portal.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.CacheUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

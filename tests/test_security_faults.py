@@ -21,6 +21,7 @@ from django.urls import reverse
 from activation import activation, codes, possession, ratelimit, signing
 from activation.demo import enrol_demo_mfa
 from activation.models import ActivationAttempt, ActivationCode, AuditEvent, Device, Ticket
+from tests.conftest import PASSWORD
 from tests.test_reveal import issued, reauthenticate  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -480,3 +481,13 @@ def test_a_damaged_code_leaves_the_simulator_working_without_a_request_code(
     response = client.get("/simulator/", {"imei": device.imei})
     assert response.status_code == 200
     assert "Activation failed" in response.content.decode()
+
+
+def test_redis_down_sign_in_answers_503_not_500(client, customer, dead_redis):
+    # allauth keeps its sign-in rate limits in the cache: no limit, no sign-in.
+    response = client.post(
+        reverse("account_login"), {"login": customer.email, "password": PASSWORD}
+    )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert "_auth_user_id" not in client.session

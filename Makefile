@@ -43,6 +43,8 @@ format: install
 bench: install
 	$(UV) run --frozen python bench/api_activation.py --quick
 	$(UV) run --frozen python bench/admin_queue.py --quick --skip-django
+	$(UV) run --frozen python bench/customer_pages.py --quick --db-sessions
+	$(UV) run --frozen python bench/login_flood.py --quick
 
 screenshots: install
 	$(UV) run --frozen python scripts/screenshots.py

@@ -26,9 +26,7 @@ set, so sessions are read from Redis and written through to the database
 import argparse
 import multiprocessing
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -93,7 +91,7 @@ def seed():
             "TRUNCATE activation_ticket, activation_device, accounts_user, django_session "
             "RESTART IDENTITY CASCADE"
         )
-    user = get_user_model().objects.create_user(email=EMAIL, password="bench-pass-1234!")
+    user = get_user_model().objects.create_user(email=EMAIL)  # signs in by force_login
     EmailAddress.objects.create(user=user, email=EMAIL, verified=True, primary=True)
     devices = [
         Device.objects.create(
@@ -193,12 +191,6 @@ def session_cookie(user):
     return settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(port, path, headers):
     conn = HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -208,27 +200,6 @@ def _get(port, path, headers):
         return response.status
     finally:
         conn.close()
-
-
-def _start_server(port, workers, env):
-    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}"]
-        + ["--workers", str(workers), "--log-level", "error"],
-        cwd=BASE_DIR,
-        env=env,
-    )
-    for _ in range(300):
-        try:
-            _get(port, "/healthz", {})
-            return server
-        except OSError:
-            try:
-                server.wait(timeout=0.1)
-            except subprocess.TimeoutExpired:
-                continue
-            sys.exit("gunicorn exited")
-    server.kill()
-    sys.exit("gunicorn did not start")
 
 
 def _client(args):
@@ -256,6 +227,8 @@ def load(port, path, headers, clients, warmup, seconds):
 
 
 def measure_server(env, cookie, options):
+    from bench.api_activation import _free_port, _start_server  # waits for GET /api/v1/keys
+
     port = _free_port()
     server = _start_server(port, options.workers, env)
     try:
@@ -300,20 +273,24 @@ def main():
     device = devices[0]
     ticket = next(t for t in tickets if t.device_id == device.pk)
 
-    variants = [("Redis (portal.sessions)", settings.SESSION_ENGINE, {})]
+    variants = [("Redis", settings.SESSION_ENGINE, {})]
     if options.db_sessions:
         variants.append(("database", DB_ENGINE, {"BENCH_SESSION_ENGINE": DB_ENGINE}))
 
     ok = True
     for label, engine, server_env in variants:
         with override_settings(SESSION_ENGINE=engine):
-            pages = measure_in_process(user, device, ticket, options.repeat, max(3, options.repeat // 5))
+            pages = measure_in_process(
+                user, device, ticket, options.repeat, max(3, options.repeat // 5)
+            )
             cookie = session_cookie(user)
         anonymous, signed_in = measure_server({**env, **server_env}, cookie, options)
 
         print(f"\nSessions: {label} ({engine})")
         print(f"In process, median of {options.repeat} after warm-up:")
-        print(f"  {'page':14} {'ms':>7} {'queries':>8}  goals < {PAGE_MS_GOAL} ms, < {QUERY_GOAL} q")
+        print(
+            f"  {'page':14} {'ms':>7} {'queries':>8}  goals < {PAGE_MS_GOAL} ms, < {QUERY_GOAL} q"
+        )
         for name, ms, queries, status in pages:
             good = ms < PAGE_MS_GOAL and queries < QUERY_GOAL and status == 200
             ok &= good

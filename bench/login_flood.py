@@ -1,0 +1,211 @@
+"""Benchmark: the device API's p99 latency while customers' sign-ins flood the pages.
+
+    .venv/bin/python bench/login_flood.py                                   # one server
+    .venv/bin/python bench/login_flood.py --api-workers 1 --page-workers 1  # two servers
+    .venv/bin/python bench/login_flood.py --quick                           # make bench
+
+PostgreSQL database ``portal_bench_login`` (created and migrated if missing) and Redis
+db 11; BENCH_LOGIN_DATABASE_URL and BENCH_LOGIN_REDIS_URL override them. Settings:
+``bench.pages_settings`` with ``BENCH_API_LIMITS=off`` (the portal's, plain static
+files, API rate limits raised), so passwords are
+hashed with Argon2 as in production (the first of PASSWORD_HASHERS) and allauth's own
+sign-in rate limits stay at their defaults.
+
+Gunicorn (sync workers) serves the API and the pages. ``--api-clients`` processes send
+successful activations (bench/api_activation.py's seeding and load loop) and the API's
+p99 is measured twice: idle, then while ``--flooders`` processes POST
+/accounts/login/ with valid credentials as fast as they can (each GETs the sign-in page
+once, then reuses its CSRF cookie and token). Prints both p99s, the ratio (goal:
+flooded p99 <= 1.5x idle) and how many sign-ins succeeded (302) or were refused by
+allauth's rate limit (429). ``--api-workers N --page-workers M`` runs two servers
+instead, one for /api/ and one for the pages (the split docs/deploy.md suggests).
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import re
+import sys
+import time
+import urllib.parse
+from collections import Counter
+from http.client import HTTPConnection
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+
+from bench import api_activation  # noqa: E402 (after the path)
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_login"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
+EMAIL, PASSWORD = "bench-login@example.com", "bench-pass-1234!"
+RATIO_GOAL = 1.5
+TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _environment():
+    env = api_activation._environment()
+    env["DATABASE_URL"] = os.environ.get("BENCH_LOGIN_DATABASE_URL", DEFAULT_DATABASE_URL)
+    env["REDIS_URL"] = os.environ.get("BENCH_LOGIN_REDIS_URL", DEFAULT_REDIS_URL)
+    if not env["DATABASE_URL"].startswith("postgres"):
+        sys.exit("BENCH_LOGIN_DATABASE_URL must be a PostgreSQL database (created if missing).")
+    env.update(DJANGO_SETTINGS_MODULE="bench.pages_settings", BENCH_API_LIMITS="off")
+    env.pop("BENCH_SESSION_ENGINE", None)
+    return env
+
+
+def seed_user():
+    from allauth.account.models import EmailAddress
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+
+    cache.clear()  # our own Redis db: allauth's sign-in counters start at zero every run
+    user, _ = get_user_model().objects.get_or_create(email=EMAIL)
+    user.set_password(PASSWORD)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=EMAIL, defaults={"verified": True, "primary": True}
+    )
+    return settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1], settings.CSRF_COOKIE_NAME
+
+
+def _flood(port, csrf_cookie, stop, results):
+    """POST valid credentials until ``stop``; puts a Counter of statuses on ``results``."""
+    statuses = Counter()
+    try:
+        _flood_until(port, csrf_cookie, stop, statuses)
+    finally:
+        results.put(statuses)
+
+
+def _flood_until(port, csrf_cookie, stop, statuses):
+    conn = HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/accounts/login/")
+    response = conn.getresponse()
+    page = response.read()
+    conn.close()
+    cookie = next(
+        value.split(";", 1)[0]
+        for name, value in response.getheaders()
+        if name.lower() == "set-cookie" and value.startswith(csrf_cookie + "=")
+    )
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": TOKEN.search(page).group(1).decode(), "login": EMAIL}
+        | {"password": PASSWORD}
+    )
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    while not stop.is_set():
+        conn = HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("POST", "/accounts/login/", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            statuses[response.status] += 1
+        except OSError:
+            statuses["error"] += 1
+        finally:
+            conn.close()
+
+
+def _start(workers, env):
+    port = api_activation._free_port()
+    return port, api_activation._start_server(port, workers, env)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--api-clients", type=int, default=2)
+    parser.add_argument("--flooders", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="one server for everything")
+    parser.add_argument("--api-workers", type=int, help="with --page-workers: two servers")
+    parser.add_argument("--page-workers", type=int)
+    parser.add_argument("--quick", action="store_true", help="3 s runs after 1 s (make bench)")
+    options = parser.parse_args()
+    if options.quick:
+        options.seconds, options.warmup = 3, 1
+    split = options.api_workers is not None or options.page_workers is not None
+    if split and not (options.api_workers and options.page_workers):
+        parser.error("--api-workers and --page-workers go together")
+
+    env = _environment()
+    os.environ.update(env)
+    api_activation._create_database(env["DATABASE_URL"])
+    phones = api_activation.seed(options.api_clients * api_activation.PHONES_PER_CLIENT)
+    hasher, csrf_cookie = seed_user()
+    per = api_activation.PHONES_PER_CLIENT
+    bodies = [
+        [
+            json.dumps({"imei": imei, "code": code}).encode()
+            for imei, code in phones[c * per : (c + 1) * per]
+        ]
+        for c in range(options.api_clients)
+    ]
+
+    servers = []
+    try:
+        if split:
+            api_port, server = _start(options.api_workers, env)
+            servers.append(server)
+            page_port, server = _start(options.page_workers, env)
+            servers.append(server)
+            layout = f"two servers: {options.api_workers} API + {options.page_workers} page workers"
+        else:
+            api_port, server = _start(options.workers, env)
+            servers.append(server)
+            page_port = api_port
+            layout = f"one server, {options.workers} workers"
+
+        path = "/api/v1/activations"
+        idle = api_activation.run(api_port, path, bodies, options.warmup, options.seconds)
+
+        stop, results = multiprocessing.Event(), multiprocessing.Queue()
+        flooders = [
+            multiprocessing.Process(target=_flood, args=(page_port, csrf_cookie, stop, results))
+            for _ in range(options.flooders)
+        ]
+        for process in flooders:
+            process.start()
+        started = time.perf_counter()
+        flooded = api_activation.run(api_port, path, bodies, options.warmup, options.seconds)
+        stop.set()
+        flood_seconds = time.perf_counter() - started
+        logins = Counter()
+        for _ in flooders:
+            logins.update(results.get(timeout=60))
+        for process in flooders:
+            process.join(timeout=30)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+
+    print(
+        f"gunicorn sync workers, {layout}; {options.api_clients} API client processes, "
+        f"{options.flooders} flooding processes; password hasher {hasher}; "
+        f"{options.seconds:g} s each after {options.warmup:g} s warm-up"
+    )
+    for name, result in (("API idle", idle), ("API under flood", flooded)):
+        print(
+            f"{name:16} {result['rps']:7.1f} req/s  p50 {result['p50_ms']:6.1f} ms  "
+            f"p99 {result['p99_ms']:6.1f} ms  non-200: {result['errors']}"
+        )
+    total = sum(logins.values())
+    other = total - logins[302] - logins[429]
+    print(
+        f"sign-in POSTs: {total} in {flood_seconds:.1f} s ({total / flood_seconds:.1f}/s): "
+        f"{logins[302]} signed in (302), {logins[429]} refused by the rate limit (429), "
+        f"{other} other" + (f" {dict(logins)}" if other else "")
+    )
+    ratio = flooded["p99_ms"] / idle["p99_ms"]
+    verdict = "PASS" if ratio <= RATIO_GOAL else "FAIL"
+    print(f"p99 flooded/idle: {ratio:.2f} (goal <= {RATIO_GOAL}) {verdict}")
+    return 0 if ratio <= RATIO_GOAL and not (idle["errors"] or flooded["errors"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

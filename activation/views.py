@@ -366,11 +366,33 @@ def _after_request(request, device, ticket, created, form):
     return redirect("ticket_detail", reference=ticket.reference)
 
 
+PAGE_SIZE = 25
+
+
 @require_GET
 @login_required
 def ticket_list(request):
-    tickets = Ticket.objects.owned_by(request.user).select_related("device").order_by("-created_at")
-    return render(request, "activation/ticket_list.html", {"tickets": tickets})
+    # Pages of PAGE_SIZE, newest first, without a COUNT: one row more than a page tells
+    # whether an older page exists.
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    start = (page - 1) * PAGE_SIZE
+    tickets = list(
+        Ticket.objects.owned_by(request.user)
+        .select_related("device")
+        .order_by("-created_at", "-pk")[start : start + PAGE_SIZE + 1]
+    )
+    return render(
+        request,
+        "activation/ticket_list.html",
+        {
+            "tickets": tickets[:PAGE_SIZE],
+            "newer_page": page - 1 if page > 1 else None,
+            "older_page": page + 1 if len(tickets) > PAGE_SIZE else None,
+        },
+    )
 
 
 TIMELINE_ACTIONS = [

@@ -212,3 +212,22 @@ def test_the_request_form_says_what_happens_next(client, customer, phone):
     assert "Request code shown on your phone" in body
     assert "free of charge" in body
     assert "Skip" in body
+
+
+def test_my_requests_come_in_pages_of_25_newest_first(
+    client, customer, other_customer, make_device, make_ticket
+):
+    tickets = [make_ticket(make_device(owner=customer)) for _ in range(30)]
+    make_ticket(make_device(owner=other_customer))
+    client.force_login(customer)
+
+    first = client.get(reverse("ticket_list")).content.decode()
+    second = client.get(reverse("ticket_list"), {"page": "2"}).content.decode()
+    garbage = client.get(reverse("ticket_list"), {"page": "x"}).content.decode()
+
+    newest_first = sorted(tickets, key=lambda t: (t.created_at, t.pk), reverse=True)
+    assert first.count("/requests/ACT-") == 25 and second.count("/requests/ACT-") == 5
+    assert newest_first[0].reference in first and newest_first[-1].reference in second
+    assert 'href="?page=2" rel="next"' in first and 'rel="prev"' not in first
+    assert 'href="?page=1" rel="prev"' in second and 'rel="next"' not in second
+    assert garbage.count("/requests/ACT-") == 25 and newest_first[0].reference in garbage

@@ -230,7 +230,10 @@ MFA_TOTP_ISSUER = "Activation support"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # TOTP secrets and recovery seeds are encrypted with a subkey of ACTIVATION_KEYS.
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at sign-in (the account's session list, signing out elsewhere).
+# Tracking activity would write to the database on every signed-in page (5 queries:
+# docs/performance.md), so "last seen" is the sign-in time.
+USERSESSIONS_TRACK_ACTIVITY = False
 
 LANGUAGE_CODE = "en"
 # Each language in its own name, as the switcher shows it. User.language and

@@ -48,9 +48,9 @@ def _test_settings(settings):
 
 @pytest.fixture
 def session_queries(settings):
-    """Queries a signed-in page spends on its session: 7 with database sessions, one
-    fewer when sessions are read from Redis (portal.sessions)."""
-    return 6 if settings.SESSION_ENGINE == "portal.sessions" else 7
+    """Queries a signed-in page spends on its session and user: 2 with database
+    sessions, one fewer when sessions are read from Redis (portal.sessions)."""
+    return 1 if settings.SESSION_ENGINE == "portal.sessions" else 2
 
 
 def make_user(django_user_model, email, *, group=None, is_staff=False):

@@ -160,7 +160,7 @@ def test_a_customer_can_turn_on_an_authenticator_app(client, customer):
 
 
 def test_sessions_are_listed(client, customer):
-    client.force_login(customer)
+    client.post(reverse("account_login"), {"login": customer.email, "password": PASSWORD})
     client.get(reverse("home"))
     body = client.get(reverse("usersessions_list")).content.decode()
     assert UserSession.objects.filter(user=customer).exists()

@@ -134,7 +134,7 @@ LISTS = [
 def test_list_pages_keep_a_constant_query_count(
     desk, make_request, make_code, django_assert_num_queries, url_name, queries, session_queries
 ):
-    queries += session_queries - 7  # LISTS counts database sessions
+    queries += session_queries - 7  # LISTS counts database sessions with activity tracking
     url = reverse(url_name)
     fill(make_request, make_code, 1)
     desk.get(url)  # the session's first admin page records it once; measure the next ones

@@ -407,3 +407,12 @@ def test_help_search_looks_in_the_visitors_language(client, db):
     results = main(response).split('class="results"')[1].split("</section>")[0]
     assert "À quoi sert Ignorer" in results
     assert "What Skip does" not in results
+
+
+def test_error_pages_speak_the_visitors_language(client, db):
+    response = client.get(
+        "/devices/00000000-0000-0000-0000-000000000000/x/", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert '<html lang="de">' in body and "Seite nicht gefunden" in body

@@ -48,16 +48,17 @@ def _json(description, schema, headers=None):
     }
 
 
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait.",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    }
+}
 RATE_LIMITED = _json(
     "Too many requests from this client or for this phone; try again after Retry-After.",
     _error("rate_limited", extra={"retry_after": {"type": "integer", "minimum": 1}}),
-    headers={
-        "Retry-After": {
-            "description": "Seconds to wait.",
-            "required": True,
-            "schema": {"type": "string", "pattern": "^[0-9]+$"},
-        }
-    },
+    headers=RETRY_AFTER,
 )
 UNAVAILABLE = _json(
     "The shared rate-limit store is unreachable: nothing was checked or changed; retry "
@@ -66,13 +67,7 @@ UNAVAILABLE = _json(
         "unavailable",
         extra={"message": {"type": "string"}, "retry_after": {"type": "integer", "minimum": 1}},
     ),
-    headers={
-        "Retry-After": {
-            "description": "Seconds to wait.",
-            "required": True,
-            "schema": {"type": "string", "pattern": "^[0-9]+$"},
-        }
-    },
+    headers=RETRY_AFTER,
 )
 INVALID_REQUEST = _json(
     "Not a JSON object with the fields, an IMEI failing its check digit, or a body over 1 KiB.",

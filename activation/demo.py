@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from .models import ActivationCode, Device, OSVersion, SupportContact
+from .models import ActivationCode, Device, OSVersion, SupportContact, luhn_check_digit
 
 DEMO_USERS = [
     # (e-mail, password, group, is_staff, first name)
@@ -64,15 +64,7 @@ BATCH_SIZE = 40
 
 def imei_with_check_digit(body: str) -> str:
     """Append the Luhn check digit to 14 digits."""
-    total = 0
-    for i, char in enumerate(reversed(body)):
-        value = int(char)
-        if i % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return body + str((10 - total % 10) % 10)
+    return body + luhn_check_digit(body)
 
 
 def demo_imei(index: int) -> str:

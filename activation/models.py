@@ -27,16 +27,21 @@ class DomainError(Exception):
         self.code = code
 
 
-def luhn_ok(digits: str) -> bool:
+def luhn_check_digit(body: str) -> str:
+    """The Luhn check digit that follows ``body`` (digits)."""
     total = 0
-    for i, char in enumerate(reversed(digits)):
+    for i, char in enumerate(reversed(body)):
         value = int(char)
-        if i % 2:
+        if i % 2 == 0:  # every second digit from the right, starting next to the check
             value *= 2
             if value > 9:
                 value -= 9
         total += value
-    return total % 10 == 0
+    return str((10 - total % 10) % 10)
+
+
+def luhn_ok(digits: str) -> bool:
+    return digits[-1:] == luhn_check_digit(digits[:-1])
 
 
 def validate_imei(value: str):

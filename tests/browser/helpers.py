@@ -10,6 +10,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 
+from activation.models import luhn_check_digit
+
 # axe-core goes in through page.evaluate (DevTools), not a <script> tag, so the page's
 # strict Content-Security-Policy stays as it is: no bypass_csp.
 _axe = Axe()
@@ -71,13 +73,7 @@ def sign_in(context, base_url, user):
 
 def luhn_complete(body: str) -> str:
     """``body`` (14 digits) with its Luhn check digit: a valid IMEI."""
-    total = 0
-    for position, digit in enumerate(reversed(body)):
-        n = int(digit)
-        if position % 2 == 0:  # doubled: every second digit from the right of the check
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return body + str((10 - total % 10) % 10)
+    return body + luhn_check_digit(body)
 
 
 def totp_now(secret: str) -> str:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from . import activation, codes, possession, ratelimit
 from .api import client_ip
 from .models import Device, SupportContact, normalise_imei, validate_imei
-from .views import _unavailable as unavailable
+from .views import unavailable
 
 US_SUPPORT = "(800) MICROSOFT (642-7676)"
 US_SUPPORT_TEL = "+18006427676"

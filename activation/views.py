@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.reporting import ShownCode
 
 from . import codes, help_content, possession, privacy, ratelimit
+from .api import client_ip
 from .forms import (
     NO_CODES,
     CodeRequestForm,
@@ -73,16 +74,7 @@ def _words(error: DomainError) -> str:
     )
 
 
-def _client_ip(request) -> str:
-    """The client's address, trusting as many X-Forwarded-For hops as proxies we run."""
-    hops = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    if hops and len(forwarded) >= hops and forwarded[-hops]:
-        return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
-def _unavailable(request, error):
+def unavailable(request, error):
     """The rate limits cannot be checked (Redis down): a 503 page, never the work
     without its limit."""
     response = render(request, "503.html", status=503)
@@ -217,9 +209,9 @@ def help_feedback(request, slug):
 def _help_feedback(request, entry):
     scope, limit, window = FEEDBACK_LIMIT
     try:
-        counted = ratelimit.hit(scope, _client_ip(request), limit=limit, window=window)
+        counted = ratelimit.hit(scope, client_ip(request) or "unknown", limit=limit, window=window)
     except ratelimit.LimiterUnavailable as error:
-        return _unavailable(request, error)
+        return unavailable(request, error)
     if not counted.allowed:
         return _too_many(request, "activation/too_many.html", {"back": entry}, counted)
     form = HelpFeedbackForm(request.POST)
@@ -309,7 +301,7 @@ def request_code(request, public_id):
             try:
                 ratelimit.ensure_available()
             except ratelimit.LimiterUnavailable as error:
-                return _unavailable(request, error)
+                return unavailable(request, error)
         try:
             ticket, created = Ticket.objects.request_code(
                 device, reason=form.cleaned_data["reason"], customer=request.user
@@ -511,11 +503,11 @@ def _reveal(request, device):
     try:
         counted = ratelimit.hit(scope, str(request.user.pk), limit=limit, window=window)
     except ratelimit.LimiterUnavailable as error:
-        return _unavailable(request, error)
+        return unavailable(request, error)
     if not counted.allowed:
         return _too_many(request, "activation/too_many.html", {"device": device}, counted)
     try:
-        shown = ShownCode(codes.display(code.reveal(by=request.user, ip=_client_ip(request))))
+        shown = ShownCode(codes.display(code.reveal(by=request.user, ip=client_ip(request))))
     except codes.CodeUnavailable:
         messages.error(request, _("We cannot show this code right now. Please contact support."))
         return redirect("device_detail", public_id=device.public_id)

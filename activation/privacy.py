@@ -34,6 +34,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -314,15 +315,11 @@ def _end_sessions(user):
     Django session still naming the user (only the database engines can be searched)."""
     for session in UserSession.objects.filter(user=user):
         session.end()
-    if settings.SESSION_ENGINE not in {
-        "django.contrib.sessions.backends.db",
-        "django.contrib.sessions.backends.cached_db",
-        "portal.sessions",
-    }:
-        return
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store, DatabaseSessionStore):
+        return  # only sessions kept in the database can be searched
     from django.contrib.sessions.models import Session
 
-    store = import_module(settings.SESSION_ENGINE).SessionStore
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(2000):
         if session.get_decoded().get("_auth_user_id") == str(user.pk):
             store().delete(session.session_key)  # the cached_db engine's cache entry too

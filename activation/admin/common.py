@@ -34,8 +34,7 @@ def refuse(model_admin, request, error):
 
 def secret_response(response):
     """A response carrying a code: never cached, never kept by the browser."""
-    add_never_cache_headers(response)
-    response["Cache-Control"] += ", no-store"
+    add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
     response["Referrer-Policy"] = "no-referrer"
     return response
 

@@ -17,14 +17,24 @@ from .common import LargeTableAdmin, ReadOnlyAdmin, refuse
 RECENT_ROWS = 10
 
 
+def html_table(headers, rows) -> str:
+    """A small read-only table for a change page; every cell is escaped."""
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
 def attempts_table(device) -> str:
     """The phone's latest activation attempts, newest first."""
     attempts = list(device.attempts.select_related("code").order_by("-created_at")[:RECENT_ROWS])
     if not attempts:
         return _("No activation attempts yet.")
-    rows = format_html_join(
-        "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+    return html_table(
+        [_("When"), _("Result"), _("Reason"), _("Code")],
         (
             (
                 f"{a.created_at:%Y-%m-%d %H:%M}",
@@ -35,15 +45,6 @@ def attempts_table(device) -> str:
             for a in attempts
         ),
     )
-    return format_html(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>"
-        "<tbody>{}</tbody></table>",
-        _("When"),
-        _("Result"),
-        _("Reason"),
-        _("Code"),
-        rows,
-    )
 
 
 def codes_table(device) -> str:
@@ -51,13 +52,15 @@ def codes_table(device) -> str:
     codes = list(device.codes.select_related("issued_by").order_by("-issued_at")[:RECENT_ROWS])
     if not codes:
         return _("No codes.")
-    rows = format_html_join(
-        "",
-        '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+    return html_table(
+        [_("Code"), _("Kind"), _("Status"), _("Issued"), _("By")],
         (
             (
-                reverse("admin:activation_activationcode_change", args=[c.pk]),
-                c.masked,
+                format_html(
+                    '<a href="{}">{}</a>',
+                    reverse("admin:activation_activationcode_change", args=[c.pk]),
+                    c.masked,
+                ),
                 c.get_kind_display(),
                 c.get_status_display(),
                 f"{c.issued_at:%Y-%m-%d %H:%M}",
@@ -65,16 +68,6 @@ def codes_table(device) -> str:
             )
             for c in codes
         ),
-    )
-    return format_html(
-        "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>"
-        "</thead><tbody>{}</tbody></table>",
-        _("Code"),
-        _("Kind"),
-        _("Status"),
-        _("Issued"),
-        _("By"),
-        rows,
     )
 
 

@@ -33,7 +33,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,16 +58,6 @@ def _environment(rows):
         LOG_LEVEL="ERROR",
     )
     return env
-
-
-def _create_database(url):
-    import psycopg
-
-    parts = urllib.parse.urlparse(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 BUILD = [
@@ -250,6 +239,9 @@ def measure(rows, repeat, skip_django):
 
 def _child(rows, repeat, skip_django):
     env = _environment(rows)
+    sys.path.insert(0, str(BASE_DIR))
+    from bench.api_activation import _create_database
+
     _create_database(env["DATABASE_URL"])
     command = [sys.executable, __file__, "--child", str(rows), "--repeat", str(repeat)]
     if skip_django:

@@ -29,7 +29,6 @@ import os
 import statistics
 import sys
 import time
-import urllib.parse
 from datetime import timedelta
 from http.client import HTTPConnection
 from pathlib import Path
@@ -62,16 +61,6 @@ def _environment():
         LOG_LEVEL="ERROR",
     )
     return env
-
-
-def _create_database(url):
-    import psycopg
-
-    parts = urllib.parse.urlparse(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def seed():
@@ -262,6 +251,8 @@ def main():
     env = _environment()
     os.environ.update(env)
     sys.path.insert(0, str(BASE_DIR))
+    from bench.api_activation import _create_database
+
     _create_database(env["DATABASE_URL"])
     import django
 

@@ -165,31 +165,76 @@ def _use_own_code(device, imei, canonical, ip) -> Outcome | None:
     locks the code's row and checks it is still active and still this phone's in the
     same statement (an agent revoking it at the same moment wins or waits). ``use_count``
     and ``first_used_at`` are only ever set together here, so the new count tells a
-    first activation (1) from a reactivation. None when nothing matched: the caller
-    then looks at the code row by row to say why (``_try``).
+    first activation (1) from a reactivation. On PostgreSQL the same statement also
+    marks the phone activated (first time only) and writes the attempt row, so a
+    success is one round trip inside the transaction. None when nothing matched: the
+    caller then looks at the code row by row to say why (``_try``).
     """
     if device is None:
         return None
-    digests = codes.candidate_digests(canonical)
     now = timezone.now()
-    table = connection.ops.quote_name(ActivationCode._meta.db_table)
-    when = connection.ops.adapt_datetimefield_value(now)
-    placeholders = ", ".join(["%s"] * len(digests))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET use_count = use_count + 1, "  # noqa: S608 (no user input)
-            "reactivation_count = reactivation_count"
-            " + CASE WHEN first_used_at IS NULL THEN 0 ELSE 1 END, "
-            "first_used_at = COALESCE(first_used_at, %s), last_used_at = %s "
-            f"WHERE device_id = %s AND status = %s AND digest IN ({placeholders}) "
-            "RETURNING id, use_count",
-            [when, when, device.pk, ActivationCode.Status.ACTIVE, *digests],
-        )
-        row = cursor.fetchone()
+    if connection.vendor != "postgresql":
+        row = _count_use(device, codes.candidate_digests(canonical), now)
+        return None if row is None else _activated(device, row[0], row[1] > 1, now, imei, ip)
+    row = _count_use_and_record(device, codes.candidate_digests(canonical), now, imei, ip)
     if row is None:
         return None
-    code_id, use_count = row
-    return _activated(device, code_id, use_count > 1, now, imei, ip)
+    return Outcome("activated", device=device, reactivated=row[1] > 1, activated_at=now)
+
+
+_COUNT_USE = (
+    "UPDATE {code} SET use_count = use_count + 1, "
+    "reactivation_count = reactivation_count"
+    " + CASE WHEN first_used_at IS NULL THEN 0 ELSE 1 END, "
+    "first_used_at = COALESCE(first_used_at, %s), last_used_at = %s "
+    "WHERE device_id = %s AND status = %s AND digest IN ({digests}) "
+    "RETURNING id, use_count"
+)
+
+
+def _count_use_sql(digests):
+    table = connection.ops.quote_name(ActivationCode._meta.db_table)
+    return _COUNT_USE.format(code=table, digests=", ".join(["%s"] * len(digests)))
+
+
+def _count_use_params(device, digests, now):
+    when = connection.ops.adapt_datetimefield_value(now)
+    return [when, when, device.pk, ActivationCode.Status.ACTIVE, *digests]
+
+
+def _count_use(device, digests, now):
+    """``(code id, use count)`` after counting a use of the phone's active code, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(_count_use_sql(digests), _count_use_params(device, digests, now))
+        return cursor.fetchone()
+
+
+_MARK_ACTIVATED = (
+    ", state AS (UPDATE {device} SET activation_state = %s, activated_at = %s, updated_at = %s "
+    "WHERE id = %s AND EXISTS (SELECT 1 FROM used))"
+)
+_RECORD_USE = (
+    ", attempt AS (INSERT INTO {attempt} "
+    "(device_id, imei, code_id, ip, result, reason, created_at) "
+    "SELECT %s, %s, id, %s, CASE WHEN use_count > 1 THEN %s ELSE %s END, '', %s FROM used) "
+    "SELECT id, use_count FROM used"
+)
+
+
+def _count_use_and_record(device, digests, now, imei, ip):
+    """``_count_use`` and ``_activated``'s writes in one PostgreSQL statement."""
+    quote = connection.ops.quote_name
+    when = connection.ops.adapt_datetimefield_value(now)
+    sql = f"WITH used AS ({_count_use_sql(digests)})"
+    params = _count_use_params(device, digests, now)
+    if device.activation_state != Device.State.ACTIVATED:  # a reactivation changes nothing
+        sql += _MARK_ACTIVATED.format(device=quote(Device._meta.db_table))
+        params += [Device.State.ACTIVATED, when, when, device.pk]
+    sql += _RECORD_USE.format(attempt=quote(ActivationAttempt._meta.db_table))
+    params += [device.pk, imei[:20], ip, Result.REACTIVATED, Result.ACTIVATED, when]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _try(device, imei, canonical, ip) -> Outcome:

@@ -97,7 +97,9 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _start_server(port, workers, env):
+def _start_server(port, workers, env, threads=1):
+    """gunicorn on ``port``: sync workers, or gthread workers when ``threads`` > 1."""
+    threading = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [
             sys.executable,
@@ -108,6 +110,7 @@ def _start_server(port, workers, env):
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            *threading,
             "--log-level",
             "error",
         ],

@@ -40,7 +40,11 @@ from bench import api_activation  # noqa: E402 (after the path)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_login"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/11"
-EMAIL, PASSWORD = "bench-login@example.com", "bench-pass-1234!"
+PASSWORD = "bench-pass-1234!"  # noqa: S105 (a benchmark account)
+# Customers signing in: the flood cycles through them, as sign-ins from many people
+# would (one account signing in thousands of times would instead measure allauth's
+# per-login walk over that account's ever longer list of sessions).
+ACCOUNTS = 500
 RATIO_GOAL = 1.5
 TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -56,32 +60,43 @@ def _environment():
     return env
 
 
-def seed_user():
+def email(n):
+    return f"bench-login-{n}@example.com"
+
+
+def seed_users():
+    """``ACCOUNTS`` verified customers with one password, and no sessions yet."""
     from allauth.account.models import EmailAddress
+    from allauth.usersessions.models import UserSession
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.models import Session
     from django.core.cache import cache
 
     cache.clear()  # our own Redis db: allauth's sign-in counters start at zero every run
-    user, _ = get_user_model().objects.get_or_create(email=EMAIL)
-    user.set_password(PASSWORD)
-    user.save()
-    EmailAddress.objects.update_or_create(
-        user=user, email=EMAIL, defaults={"verified": True, "primary": True}
-    )
-    return settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1], settings.CSRF_COOKIE_NAME
+    User = get_user_model()
+    password = make_password(PASSWORD)  # hashed once with the first hasher, shared
+    for n in range(ACCOUNTS):
+        user, _ = User.objects.update_or_create(email=email(n), defaults={"password": password})
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+    UserSession.objects.all().delete()
+    Session.objects.all().delete()
+    return settings.PASSWORD_HASHERS[0], settings.CSRF_COOKIE_NAME
 
 
-def _flood(port, csrf_cookie, stop, results):
+def _flood(port, csrf_cookie, first, step, stop, results):
     """POST valid credentials until ``stop``; puts a Counter of statuses on ``results``."""
     statuses = Counter()
     try:
-        _flood_until(port, csrf_cookie, stop, statuses)
+        _flood_until(port, csrf_cookie, first, step, stop, statuses)
     finally:
         results.put(statuses)
 
 
-def _flood_until(port, csrf_cookie, stop, statuses):
+def _flood_until(port, csrf_cookie, first, step, stop, statuses):
     conn = HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", "/accounts/login/")
     response = conn.getresponse()
@@ -92,12 +107,14 @@ def _flood_until(port, csrf_cookie, stop, statuses):
         for name, value in response.getheaders()
         if name.lower() == "set-cookie" and value.startswith(csrf_cookie + "=")
     )
-    body = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": TOKEN.search(page).group(1).decode(), "login": EMAIL}
-        | {"password": PASSWORD}
-    )
+    token = TOKEN.search(page).group(1).decode()
     headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    account = first
     while not stop.is_set():
+        body = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "login": email(account), "password": PASSWORD}
+        )
+        account = (account + step) % ACCOUNTS
         conn = HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             conn.request("POST", "/accounts/login/", body=body, headers=headers)
@@ -110,9 +127,9 @@ def _flood_until(port, csrf_cookie, stop, statuses):
             conn.close()
 
 
-def _start(workers, env):
+def _start(workers, threads, env):
     port = api_activation._free_port()
-    return port, api_activation._start_server(port, workers, env)
+    return port, api_activation._start_server(port, workers, env, threads)
 
 
 def main():
@@ -124,6 +141,25 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="one server for everything")
     parser.add_argument("--api-workers", type=int, help="with --page-workers: two servers")
     parser.add_argument("--page-workers", type=int)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=8,
+        help="threads per gunicorn worker (gthread, as docs/deploy.md); 1: sync workers",
+    )
+    parser.add_argument(
+        "--signin-limit",
+        choices=["off", "on"],
+        default="off",
+        help="off (default): every sign-in hashes, as from many addresses; "
+        "on: allauth's 30 a minute per address, so most are cheap 429s",
+    )
+    parser.add_argument(
+        "--hasher",
+        choices=["portal", "django"],
+        default="portal",
+        help="portal: accounts/hashers.py (low-priority thread); django: Django's own",
+    )
     parser.add_argument("--quick", action="store_true", help="3 s runs after 1 s (make bench)")
     options = parser.parse_args()
     if options.quick:
@@ -133,10 +169,12 @@ def main():
         parser.error("--api-workers and --page-workers go together")
 
     env = _environment()
+    env["BENCH_SIGNIN_LIMIT"] = options.signin_limit
+    env["BENCH_HASHER"] = options.hasher
     os.environ.update(env)
     api_activation._create_database(env["DATABASE_URL"])
     phones = api_activation.seed(options.api_clients * api_activation.PHONES_PER_CLIENT)
-    hasher, csrf_cookie = seed_user()
+    hasher, csrf_cookie = seed_users()
     per = api_activation.PHONES_PER_CLIENT
     bodies = [
         [
@@ -149,13 +187,13 @@ def main():
     servers = []
     try:
         if split:
-            api_port, server = _start(options.api_workers, env)
+            api_port, server = _start(options.api_workers, options.threads, env)
             servers.append(server)
-            page_port, server = _start(options.page_workers, env)
+            page_port, server = _start(options.page_workers, options.threads, env)
             servers.append(server)
             layout = f"two servers: {options.api_workers} API + {options.page_workers} page workers"
         else:
-            api_port, server = _start(options.workers, env)
+            api_port, server = _start(options.workers, options.threads, env)
             servers.append(server)
             page_port = api_port
             layout = f"one server, {options.workers} workers"
@@ -165,8 +203,11 @@ def main():
 
         stop, results = multiprocessing.Event(), multiprocessing.Queue()
         flooders = [
-            multiprocessing.Process(target=_flood, args=(page_port, csrf_cookie, stop, results))
-            for _ in range(options.flooders)
+            multiprocessing.Process(
+                target=_flood,
+                args=(page_port, csrf_cookie, n, options.flooders, stop, results),
+            )
+            for n in range(options.flooders)
         ]
         for process in flooders:
             process.start()
@@ -184,8 +225,10 @@ def main():
             server.terminate()
             server.wait(timeout=30)
 
+    workers = f"gthread workers x {options.threads} threads" if options.threads > 1 else "sync"
+    workers += f", allauth sign-in limit {options.signin_limit}"
     print(
-        f"gunicorn sync workers, {layout}; {options.api_clients} API client processes, "
+        f"gunicorn {workers}, {layout}; {options.api_clients} API client processes, "
         f"{options.flooders} flooding processes; password hasher {hasher}; "
         f"{options.seconds:g} s each after {options.warmup:g} s warm-up"
     )

@@ -5,7 +5,11 @@ The portal's production settings, except that static files are served by URL wit
 per-request log line is off. ``BENCH_SESSION_ENGINE`` and ``BENCH_TRACK_ACTIVITY`` let
 one run compare session stores and allauth's activity tracking; ``BENCH_API_LIMITS=off``
 raises the device API's rate limits (login_flood.py measures the API, not refusals;
-the counters are still incremented) and leaves allauth's sign-in limits as they are.
+the counters are still incremented); ``BENCH_SIGNIN_LIMIT=off`` raises allauth's
+per-address sign-in limit (30 a minute), so that one machine's flood stands for
+sign-ins from many addresses and every one of them hashes a password;
+``BENCH_HASHER=django`` puts Django's own Argon2 hasher (hashing in the request's
+thread at normal priority) in place of the portal's (accounts/hashers.py).
 """
 
 import os
@@ -26,3 +30,10 @@ if os.environ.get("BENCH_API_LIMITS") == "off":
         name: (10**9, window)
         for name, (_, window) in API_RATE_LIMITS.items()  # noqa: F405
     }
+if os.environ.get("BENCH_SIGNIN_LIMIT") == "off":
+    ACCOUNT_RATE_LIMITS = {"login": "1000000/m/ip"}
+if os.environ.get("BENCH_HASHER") == "django":
+    PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+        *PASSWORD_HASHERS[1:],  # noqa: F405
+    ]

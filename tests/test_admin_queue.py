@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from activation.demo import enrol_demo_mfa
 from activation.models import ActivationAttempt, AuditEvent, OSVersion, Ticket
+from tests.conftest import make_user
 
 QUEUE = reverse("admin:activation_ticket_changelist")
 
@@ -145,3 +146,27 @@ def test_list_pages_keep_a_constant_query_count(
             response = desk.get(url)
         assert response.status_code == 200
         assert len(response.context["cl"].result_list) >= rows
+
+
+def test_a_fragment_most_addresses_share_lists_a_capped_set_and_says_so(
+    desk, make_request, django_user_model, monkeypatch
+):
+    from activation.admin.tickets import TicketAdmin
+
+    def requests_of(prefix, count):
+        return [
+            make_request(owner=make_user(django_user_model, f"{prefix}{n}@example.com"))
+            for n in range(count)
+        ]
+
+    monkeypatch.setattr(TicketAdmin, "PARTIAL_MATCHES", 3)
+    many, few = requests_of("sharedpart", 5), requests_of("rarepart", 2)
+
+    broad = desk.get(QUEUE, {"q": "sharedpart", "status": "all"})
+    narrow = desk.get(QUEUE, {"q": "rarepart", "status": "all"})
+
+    shown = listed(broad)
+    assert len(shown) == 3 and set(shown) <= {ticket.reference for ticket in many}
+    assert "More than 3 rows contain this text" in broad.content.decode()
+    assert sorted(listed(narrow)) == sorted(ticket.reference for ticket in few)
+    assert "More than" not in narrow.content.decode()

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models.expressions import RawSQL
 from django.utils.cache import add_never_cache_headers
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
@@ -162,7 +163,14 @@ class LargeTableAdmin(admin.ModelAdmin):
                 "listed. Type more of it, or the whole e-mail address."
             ) % {"count": number_format(cap, force_grouping=True)}
             self.message_user(request, message, messages.WARNING)
-        return sorted(ids)[:cap]
+        ids = sorted(ids)[:cap]
+        if connections[self.model._default_manager.db].vendor != "postgresql":
+            return ids
+        # As a set-returning subquery rather than a list: with ``id IN (list)`` the
+        # planner walks the list's order index (created_at) hoping to meet 100 of them
+        # early, through half of a 2M-row table (173 ms); from ``unnest`` it fetches the
+        # rows by id and sorts them (17 ms).
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
 
     def _matching(self, lookups, term):
         """The ids of rows matching ``term`` in any of ``lookups``, one index each."""

@@ -42,7 +42,7 @@ format: install
 # Quick versions of the benchmarks (PostgreSQL and Redis on 127.0.0.1; bench/README.md).
 bench: install
 	@# A missed goal prints FAIL and exits non-zero; the next benchmark still runs.
-	-$(UV) run --frozen python bench/api_activation.py --quick
+	-$(UV) run --frozen python bench/api_activation.py --quick --floors
 	-$(UV) run --frozen python bench/admin_queue.py --quick --skip-django
 	-$(UV) run --frozen python bench/customer_pages.py --quick --db-sessions
 	-$(UV) run --frozen python bench/login_flood.py --quick

@@ -1,24 +1,27 @@
 """Benchmark: the device API's p99 latency while customers' sign-ins flood the pages.
 
     .venv/bin/python bench/login_flood.py                                   # one server
+    .venv/bin/python bench/login_flood.py --hasher django --threads 1       # Django's way
     .venv/bin/python bench/login_flood.py --api-workers 1 --page-workers 1  # two servers
     .venv/bin/python bench/login_flood.py --quick                           # make bench
 
 PostgreSQL database ``portal_bench_login`` (created and migrated if missing) and Redis
 db 11; BENCH_LOGIN_DATABASE_URL and BENCH_LOGIN_REDIS_URL override them. Settings:
 ``bench.pages_settings`` with ``BENCH_API_LIMITS=off`` (the portal's, plain static
-files, API rate limits raised), so passwords are
-hashed with Argon2 as in production (the first of PASSWORD_HASHERS) and allauth's own
-sign-in rate limits stay at their defaults.
+files, API rate limits raised), so passwords are hashed with Argon2 as in production.
 
-Gunicorn (sync workers) serves the API and the pages. ``--api-clients`` processes send
-successful activations (bench/api_activation.py's seeding and load loop) and the API's
-p99 is measured twice: idle, then while ``--flooders`` processes POST
-/accounts/login/ with valid credentials as fast as they can (each GETs the sign-in page
-once, then reuses its CSRF cookie and token). Prints both p99s, the ratio (goal:
-flooded p99 <= 1.5x idle) and how many sign-ins succeeded (302) or were refused by
-allauth's rate limit (429). ``--api-workers N --page-workers M`` runs two servers
-instead, one for /api/ and one for the pages (the split docs/deploy.md suggests).
+Gunicorn (gthread workers, ``--threads``; sync workers with ``--threads 1``) serves the
+API and the pages. ``--api-clients`` processes send successful activations
+(bench/api_activation.py's seeding and load loop) and the API's p99 is measured twice:
+idle, then while ``--flooders`` processes POST /accounts/login/ with valid credentials
+of ``ACCOUNTS`` customers in turn, as fast as they can (each GETs the sign-in page
+once, then reuses its CSRF cookie and token). By default allauth's per-address sign-in
+limit is raised so that every sign-in hashes a password (``--signin-limit on`` keeps
+it). ``--hasher django`` uses Django's own Argon2 hasher instead of the portal's
+(accounts/hashers.py). Prints both p99s, the ratio (goal: flooded p99 <= 1.5x idle)
+and how many sign-ins succeeded (302) or were refused by allauth's rate limit (429).
+``--api-workers N --page-workers M`` runs two servers instead, one for /api/ and one
+for the pages (the split docs/deploy.md suggests).
 """
 
 import argparse
@@ -144,7 +147,7 @@ def main():
     parser.add_argument(
         "--threads",
         type=int,
-        default=8,
+        default=4,
         help="threads per gunicorn worker (gthread, as docs/deploy.md); 1: sync workers",
     )
     parser.add_argument(

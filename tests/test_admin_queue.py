@@ -170,3 +170,23 @@ def test_a_fragment_most_addresses_share_lists_a_capped_set_and_says_so(
     assert "More than 3 rows contain this text" in broad.content.decode()
     assert sorted(listed(narrow)) == sorted(ticket.reference for ticket in few)
     assert "More than" not in narrow.content.decode()
+
+
+def test_past_the_count_cap_the_list_says_more_than_instead_of_a_wrong_number(
+    desk, make_request, monkeypatch
+):
+    from activation.admin.common import LargeTablePaginator
+
+    monkeypatch.setattr(LargeTablePaginator, "CAP", 3)
+    for _ in range(5):
+        make_request(channel=Ticket.Channel.PHONE)
+    make_request(channel=Ticket.Channel.WEB)
+
+    many = desk.get(QUEUE, {"status": "all", "channel": "phone"}).content.decode()
+    few = desk.get(QUEUE, {"status": "all", "channel": "web"}).content.decode()
+    searched = desk.get(QUEUE, {"status": "all", "q": "casey@example.com"}).content.decode()
+
+    assert "More than 3 tickets" in many and "Select all tickets (more than 3)" in many
+    assert "4 tickets" not in many and "4 selected" not in many
+    assert "1 ticket" in few and "More than" not in few
+    assert "More than 3 results" in searched

@@ -73,36 +73,49 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class LargeTablePaginator(Paginator):
-    """Pages without counting a whole large table (PostgreSQL).
+    """Pages without counting a whole large table.
 
-    Unfiltered, the count is the planner's estimate (``pg_class.reltuples``, kept
-    current by autovacuum); filtered or searched, it is counted up to ``CAP`` + 1 rows
-    and no further, so the last page number is "at least". Small tables (and other
-    databases) get Django's exact count.
+    Unfiltered on PostgreSQL, the count is the planner's estimate (``pg_class.reltuples``,
+    kept current by autovacuum), and the list says "about" it. Otherwise (filtered,
+    searched, or another database) rows are counted up to ``CAP`` + 1 and no further:
+    past ``CAP`` the list says "more than CAP" and its page links stop there, which
+    agents never reach (they filter or search). Small tables get the exact count.
     """
 
-    CAP = 10_000
+    CAP = 1_000
+    capped = estimated = False
 
     @cached_property
     def count(self):
         queryset = self.object_list
         connection = connections[queryset.db]
-        if connection.vendor != "postgresql":
-            return super().count
         capped = queryset.order_by()[: self.CAP + 1].values("pk")
-        if queryset.query.where:
-            return capped.count()
-        # One query as on other databases: the estimate, or the capped count when the
-        # estimate is small or missing (-1: never analysed).
+        if queryset.query.where or connection.vendor != "postgresql":
+            count = capped.count()
+            self.capped = count > self.CAP
+            return count
+        # One query: the estimate, or the capped count when the estimate is small or
+        # missing (-1: never analysed).
         sql, params = capped.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT CASE WHEN reltuples > %s THEN reltuples::bigint "  # noqa: S608
-                f"ELSE (SELECT COUNT(*) FROM ({sql}) AS page) END "
+                f"ELSE (SELECT COUNT(*) FROM ({sql}) AS page) END, reltuples > %s "
                 "FROM pg_class WHERE oid = %s::regclass",
-                [self.CAP, *params, connection.ops.quote_name(queryset.model._meta.db_table)],
+                [
+                    self.CAP,
+                    *params,
+                    self.CAP,
+                    connection.ops.quote_name(queryset.model._meta.db_table),
+                ],
             )
-            return cursor.fetchone()[0]
+            count, self.estimated = cursor.fetchone()
+        self.capped = not self.estimated and count > self.CAP
+        return count
+
+    @property
+    def cap_display(self):
+        return number_format(self.CAP, force_grouping=True)
 
 
 def _search_lookup(field_name: str) -> str:

@@ -122,6 +122,7 @@ def _free_port():
 
 
 def _start_server(port, env, log):
+    """gunicorn as docs/deploy.md runs it (threaded workers), one process."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -132,6 +133,10 @@ def _start_server(port, env, log):
             f"127.0.0.1:{port}",
             "--workers",
             "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
             "--log-level",
             "warning",
         ],

@@ -10,7 +10,9 @@ writer, so memory stays flat whatever the row count:
   rows in anything near COPY's time); elsewhere ``csv.writer`` over the iterator.
   Both paths give the same text.
 - XLSX: XlsxWriter in constant-memory mode (inline strings, rows flushed to a temporary
-  file as they are written) into a temporary file that is then streamed out.
+  file as they are written) into a temporary file that is then streamed out. Cells stay
+  typed (numbers, booleans, dates); text is neutralised and redacted by the same SQL
+  templates as CSV on PostgreSQL, in Python elsewhere.
 - JSON: one array written row by row.
 
 A cell that starts with ``= + - @``, a tab or a carriage return is prefixed with

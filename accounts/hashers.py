@@ -3,13 +3,18 @@
 Argon2 is slow on purpose (about 260 ms of CPU per sign-in here, over parallel lanes).
 A flood of sign-ins would otherwise take every core from the phones' activations,
 which are a few milliseconds each. ``Argon2PasswordHasher`` below is Django's, with
-the hashing itself run on one background thread per process at the lowest CPU
-priority (``nice`` 19 on that thread only; the lanes Argon2 starts inherit it). The
-request thread waits for the result, so sign-in behaves as before; only when the CPUs
-are busy does the kernel serve every other thread first. (Linux's ``SCHED_IDLE``
-measured the same and can starve hashing entirely on a saturated machine, where nice
-19 still gets a small share.) Stored hashes are unchanged (same ``argon2`` algorithm name and
-parameters): existing passwords verify, and new ones verify with Django's own hasher.
+the hashing itself run on one background thread per process:
+
+- at the lowest CPU priority (``nice`` 19 on that thread only; the lanes Argon2 starts
+  inherit it), so when the CPUs are busy the kernel serves every other thread first.
+  Linux's ``SCHED_IDLE`` measured the same and can starve hashing entirely on a
+  saturated machine, where nice 19 still gets a small share;
+- off the first CPU the process may use (Linux), so a phone's request always finds a
+  CPU with no hash to preempt, at the price of hashing on one core fewer.
+
+The request thread waits for the result, so sign-in behaves as before. Stored hashes
+are unchanged (same ``argon2`` algorithm name and parameters): existing passwords
+verify, and new ones verify with Django's own hasher.
 
 This pays off with threaded app servers (gunicorn ``--worker-class gthread``, see
 docs/deploy.md): a thread waiting for a hash leaves its process free to answer phones.
@@ -30,11 +35,17 @@ _lock = threading.Lock()
 
 
 def _lower_priority():
-    """Make the calling thread (and the threads it starts) the last to get a CPU."""
+    """Make the calling thread (and the threads it starts) the last to get a CPU, and
+    keep it off the first CPU this process may use."""
     # On Linux a thread id names one thread, and threads it starts inherit its nice
-    # value. Where that is refused, hashing still works, at normal priority.
+    # value and CPU set. Where either is refused, hashing still works without it.
+    tid = threading.get_native_id()
     with suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOW_PRIORITY)
+        os.setpriority(os.PRIO_PROCESS, tid, LOW_PRIORITY)
+    with suppress(AttributeError, OSError):
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) > 1:
+            os.sched_setaffinity(tid, cpus[1:])
 
 
 def run_low_priority(work, *args):

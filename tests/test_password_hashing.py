@@ -52,3 +52,13 @@ def test_a_failure_while_hashing_reaches_the_caller():
 
     with pytest.raises(ValueError, match="bad hash"):
         hashers.run_low_priority(broken)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="CPU sets: Linux")
+def test_hashing_leaves_the_first_cpu_to_everything_else():
+    allowed = sorted(os.sched_getaffinity(0))
+
+    hashing_cpus = hashers.run_low_priority(lambda: sorted(os.sched_getaffinity(0)))
+
+    assert hashing_cpus == (allowed[1:] if len(allowed) > 1 else allowed)
+    assert sorted(os.sched_getaffinity(0)) == allowed  # the caller keeps every CPU

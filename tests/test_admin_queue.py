@@ -190,3 +190,23 @@ def test_past_the_count_cap_the_list_says_more_than_instead_of_a_wrong_number(
     assert "4 tickets" not in many and "4 selected" not in many
     assert "1 ticket" in few and "More than" not in few
     assert "More than 3 results" in searched
+
+
+def test_an_unfiltered_large_list_says_about_how_many_from_the_estimate(
+    desk, make_request, monkeypatch
+):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the planner's estimate is PostgreSQL's")
+    from activation.admin.common import LargeTablePaginator
+
+    monkeypatch.setattr(LargeTablePaginator, "CAP", 2)
+    for _ in range(4):
+        make_request()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE activation_ticket")
+
+    page = desk.get(QUEUE, {"status": "all"}).content.decode()
+
+    assert "About 4 tickets" in page

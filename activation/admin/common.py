@@ -117,6 +117,10 @@ class LargeTablePaginator(Paginator):
     def cap_display(self):
         return number_format(self.CAP, force_grouping=True)
 
+    @property
+    def count_display(self):
+        return number_format(self.count, force_grouping=True)
+
 
 def _search_lookup(field_name: str) -> str:
     """Django's ``search_fields`` prefixes as lookups: ``=`` iexact, ``^`` istartswith;

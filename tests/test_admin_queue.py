@@ -4,9 +4,12 @@ and list pages whose query count does not grow with their rows."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from activation.admin.common import LargeTablePaginator
+from activation.admin.tickets import TicketAdmin
 from activation.demo import enrol_demo_mfa
 from activation.models import ActivationAttempt, AuditEvent, OSVersion, Ticket
 from tests.conftest import make_user
@@ -151,8 +154,6 @@ def test_list_pages_keep_a_constant_query_count(
 def test_a_fragment_most_addresses_share_lists_a_capped_set_and_says_so(
     desk, make_request, django_user_model, monkeypatch
 ):
-    from activation.admin.tickets import TicketAdmin
-
     def requests_of(prefix, count):
         return [
             make_request(owner=make_user(django_user_model, f"{prefix}{n}@example.com"))
@@ -175,8 +176,6 @@ def test_a_fragment_most_addresses_share_lists_a_capped_set_and_says_so(
 def test_past_the_count_cap_the_list_says_more_than_instead_of_a_wrong_number(
     desk, make_request, monkeypatch
 ):
-    from activation.admin.common import LargeTablePaginator
-
     monkeypatch.setattr(LargeTablePaginator, "CAP", 3)
     for _ in range(5):
         make_request(channel=Ticket.Channel.PHONE)
@@ -195,12 +194,8 @@ def test_past_the_count_cap_the_list_says_more_than_instead_of_a_wrong_number(
 def test_an_unfiltered_large_list_says_about_how_many_from_the_estimate(
     desk, make_request, monkeypatch
 ):
-    from django.db import connection
-
     if connection.vendor != "postgresql":
         pytest.skip("the planner's estimate is PostgreSQL's")
-    from activation.admin.common import LargeTablePaginator
-
     monkeypatch.setattr(LargeTablePaginator, "CAP", 2)
     for _ in range(4):
         make_request()

@@ -183,6 +183,9 @@ def main():
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--threads", type=int, default=1, help="gthread workers with N threads; 1: sync workers"
+    )
+    parser.add_argument(
         "--db-mode",
         choices=["persistent", "persistent-nocheck", "pool"],
         default="persistent",
@@ -225,7 +228,7 @@ def main():
     if not options.floors:
         targets = targets[:2]
     port = _free_port()
-    server = _start_server(port, options.workers, env)
+    server = _start_server(port, options.workers, env, options.threads)
     try:
         results = [
             (name, run(port, path, bodies, options.warmup, options.seconds))
@@ -236,7 +239,9 @@ def main():
         server.wait(timeout=30)
 
     print(
-        f"gunicorn sync workers: {options.workers}, client processes: {options.clients}, "
+        f"gunicorn workers: {options.workers} "
+        f"({'sync' if options.threads == 1 else f'gthread x {options.threads} threads'}), "
+        f"client processes: {options.clients}, "
         f"{options.seconds:g} s each after {options.warmup:g} s warm-up, "
         f"database connections: {options.db_mode}"
     )

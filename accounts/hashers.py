@@ -61,7 +61,11 @@ def run_low_priority(work, *args):
                     initializer=_lower_priority,
                 )
                 _executor_pid = pid
-    return _executor.submit(work, *args).result()
+    try:
+        future = _executor.submit(work, *args)
+    except RuntimeError:  # the interpreter is shutting down: hash here, as Django would
+        return work(*args)
+    return future.result()
 
 
 class Argon2PasswordHasher(hashers.Argon2PasswordHasher):

@@ -3,6 +3,7 @@
 import os
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth import hashers as django_hashers
@@ -62,3 +63,14 @@ def test_hashing_leaves_the_first_cpu_to_everything_else():
 
     assert hashing_cpus == (allowed[1:] if len(allowed) > 1 else allowed)
     assert sorted(os.sched_getaffinity(0)) == allowed  # the caller keeps every CPU
+
+
+def test_while_the_process_shuts_down_hashing_still_answers(monkeypatch):
+    stopped = ThreadPoolExecutor(max_workers=1)
+    stopped.shutdown()
+    monkeypatch.setattr(hashers, "_executor", stopped)
+    monkeypatch.setattr(hashers, "_executor_pid", os.getpid())
+
+    stored = hashers.Argon2PasswordHasher().encode(PASSWORD, "shutdownsalt1234")
+
+    assert django_hashers.Argon2PasswordHasher().verify(PASSWORD, stored)

@@ -167,21 +167,28 @@ class LargeTableAdmin(admin.ModelAdmin):
         return queryset, False
 
     def _partial_matching(self, request, lookups, term):
-        """The ids of at most ``PARTIAL_MATCHES`` rows matching ``term`` in part."""
+        """The ids of at most ``PARTIAL_MATCHES`` rows matching ``term`` in part.
+
+        Django asks once per list, and once more per filter when the agent shows the
+        filters' counts: the ids are looked up (and the agent told) once per request.
+        """
         manager, cap = self.model._default_manager, self.PARTIAL_MATCHES
-        ids = set()
-        for lookup in lookups:
-            found = manager.filter(**{lookup: term}).order_by().values_list("pk", flat=True)
-            ids.update(found[: cap + 1])
-        if len(ids) > cap and not getattr(request, "_partial_search_capped", False):
-            request._partial_search_capped = True  # once, however often Django asks
-            message = _(
-                "More than %(count)s rows contain this text: only %(count)s of them are "
-                "listed. Type more of it, or the whole e-mail address."
-            ) % {"count": number_format(cap, force_grouping=True)}
-            self.message_user(request, message, messages.WARNING)
-        ids = sorted(ids)[:cap]
-        connection = connections[self.model._default_manager.db]
+        found = request.__dict__.setdefault("_partial_matches", {})
+        key = (tuple(lookups), term)
+        if key not in found:
+            ids = set()
+            for lookup in lookups:
+                matching = manager.filter(**{lookup: term}).order_by()
+                ids.update(matching.values_list("pk", flat=True)[: cap + 1])
+            if len(ids) > cap:
+                message = _(
+                    "More than %(count)s rows contain this text: only %(count)s of them are "
+                    "listed. Type more of it, or the whole e-mail address."
+                ) % {"count": number_format(cap, force_grouping=True)}
+                self.message_user(request, message, messages.WARNING)
+            found[key] = sorted(ids)[:cap]
+        ids = found[key]
+        connection = connections[manager.db]
         if connection.vendor != "postgresql":
             return ids
         # As a set-returning subquery rather than a list: with ``id IN (list)`` the

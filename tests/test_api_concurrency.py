@@ -14,6 +14,7 @@ import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,45 @@ def _wait_until_serving(proc, port, attempts=100):
     raise AssertionError(f"server on port {port} did not start")
 
 
+def server_env(inherited=(), **extra):
+    """Environment for app servers on the test database and Redis: ``inherited``
+    variables, overridden by these, then ``extra``."""
+    db = connection.settings_dict
+    env = {
+        **dict(inherited),
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": django_settings.REDIS_URL,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECRET_KEY": django_settings.SECRET_KEY,
+        "ACTIVATION_KEYS": django_settings.ACTIVATION_KEYS,
+        **extra,
+    }
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    return env
+
+
+@contextmanager
+def two_servers(env, tmp_path):
+    """Ports of two running gunicorn servers with ``env``; logs in ``tmp_path``."""
+    ports = [_free_port(), _free_port()]
+    logs = [(tmp_path / f"server-{port}.log").open("w") for port in ports]
+    servers = [_start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
+    try:
+        for server, port in zip(servers, ports, strict=True):
+            _wait_until_serving(server, port)
+        yield ports
+    finally:
+        for server in servers:
+            server.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
+        for server in servers:
+            server.wait(timeout=10)
+        for log in logs:
+            log.close()
+
+
 def _http_post(port, body):
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/v1/activations",
@@ -179,37 +219,12 @@ def test_two_app_servers_share_the_per_imei_limit(make_device, make_code, tmp_pa
     """Two gunicorn servers on one database (and one Redis when REDIS_URL is set)."""
     device = make_device()
     make_code(device, kind=ActivationCode.Kind.FACTORY)
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DATABASE_CONN_MAX_AGE": "0",
-        "REDIS_URL": django_settings.REDIS_URL,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_SECRET_KEY": django_settings.SECRET_KEY,
-        "ACTIVATION_KEYS": django_settings.ACTIVATION_KEYS,
-    }
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
-    ports = [_free_port(), _free_port()]
-    logs = [(tmp_path / f"server-{port}.log").open("w") for port in ports]
-    servers = [_start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
-    try:
-        for server, port in zip(servers, ports, strict=True):
-            _wait_until_serving(server, port)
+    env = server_env(os.environ, DATABASE_CONN_MAX_AGE="0")
+    with two_servers(env, tmp_path) as ports:
         statuses = _in_threads(
             lambda i: _http_post(ports[i % 2], {"imei": device.imei, "code": codes.generate()}),
             count=12,
         )
-    finally:
-        for server in servers:
-            server.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
-        for server in servers:
-            server.wait(timeout=10)
-        for log in logs:
-            log.close()
 
     limit, _ = django_settings.API_RATE_LIMITS["guesses_per_imei"]
     assert statuses.count(403) == limit

@@ -24,7 +24,6 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.conf import settings as django_settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -32,7 +31,7 @@ from activation.demo import enrol_demo_mfa
 from activation.models import ActivationCode, Ticket
 from portal import routers
 from portal.routers import ReplicaRouter, reading_from_replica
-from tests.test_api_concurrency import _free_port, _start_server, _wait_until_serving
+from tests.test_api_concurrency import server_env, two_servers
 
 PASSWORD = "scale-out-password-9"
 CSRF = "a" * 32  # a CSRF secret; Django accepts the secret itself as the form token
@@ -49,37 +48,15 @@ needs_postgres_and_redis = pytest.mark.skipif(
 @pytest.fixture
 def servers(tmp_path):
     """Ports of two running gunicorn servers on the test database and Redis."""
-    db = connection.settings_dict
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": django_settings.REDIS_URL,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_SECRET_KEY": django_settings.SECRET_KEY,
-        "ACTIVATION_KEYS": django_settings.ACTIVATION_KEYS,
-        "TASKS_BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-        "LOG_LEVEL": "WARNING",
+    env = server_env(
+        PATH="/usr/bin:/bin",
+        TASKS_BACKEND="django.tasks.backends.immediate.ImmediateBackend",
+        LOG_LEVEL="WARNING",
         # The portal's settings with static files served without collectstatic's manifest.
-        "DJANGO_SETTINGS_MODULE": "bench.pages_settings",
-    }
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
-    ports = [_free_port(), _free_port()]
-    logs = [(tmp_path / f"server-{port}.log").open("w") for port in ports]
-    procs = [_start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
-    try:
-        for proc, port in zip(procs, ports, strict=True):
-            _wait_until_serving(proc, port)
+        DJANGO_SETTINGS_MODULE="bench.pages_settings",
+    )
+    with two_servers(env, tmp_path) as ports:
         yield ports
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=10)
-        for log in logs:
-            log.close()
 
 
 def _http(port, method, path, *, cookies=None, form=None):

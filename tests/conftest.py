@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(items):
 def _fresh_cache():
     """Rate-limit counters live in the cache: each test starts at zero. Redis (CI) keeps
     them between tests, so it is emptied; the database cache is rolled back with the test."""
-    if "redis" in django_settings.CACHES["default"]["BACKEND"]:
+    if django_settings.REDIS_URL:
         cache.clear()
 
 

@@ -42,7 +42,7 @@ def redis_down():
         REDIS_URL=DEAD_REDIS,
         CACHES={
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "portal.cache.RedisCache",
                 "LOCATION": DEAD_REDIS,
                 "KEY_PREFIX": "portal",
             }

@@ -144,12 +144,24 @@ def _request(port, method, path, body):
 
 
 def _client(args):
-    port, path, bodies, warmup, seconds = args
+    port, path, bodies, warmup, seconds, rate = args
     latencies, errors, i = [], 0, 0
     start = time.perf_counter()
     measure_from, stop = start + warmup, start + warmup + seconds
+    interval = 1 / rate if rate else 0
+    due = start
     while True:
-        now = time.perf_counter()
+        if interval:
+            # Open loop: requests are due at a fixed rate whatever the answers' speed, and
+            # a latency counts from when its request was due, so a stalled server shows
+            # in full (a closed loop would send less and hide it).
+            due += interval
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            now = due
+        else:
+            now = time.perf_counter()
         if now >= stop:
             break
         status = _request(port, "POST", path, bodies[i % len(bodies)])
@@ -161,8 +173,10 @@ def _client(args):
     return latencies, errors
 
 
-def run(port, path, bodies_per_client, warmup, seconds):
-    jobs = [(port, path, bodies, warmup, seconds) for bodies in bodies_per_client]
+def run(port, path, bodies_per_client, warmup, seconds, rate=0):
+    """Drive ``path`` from one process per body list; ``rate``: requests/s in all, 0: flat out."""
+    per_client = rate / len(bodies_per_client)
+    jobs = [(port, path, bodies, warmup, seconds, per_client) for bodies in bodies_per_client]
     with multiprocessing.Pool(len(jobs)) as pool:
         results = pool.map(_client, jobs)
     latencies = sorted(lat for lats, _ in results for lat in lats)

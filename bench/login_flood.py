@@ -140,6 +140,12 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--api-clients", type=int, default=2)
+    parser.add_argument(
+        "--api-rate",
+        type=float,
+        default=0,
+        help="activations/s the phones send in all (open loop); 0: as fast as answered",
+    )
     parser.add_argument("--flooders", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="one server for everything")
     parser.add_argument("--api-workers", type=int, help="with --page-workers: two servers")
@@ -202,7 +208,9 @@ def main():
             layout = f"one server, {options.workers} workers"
 
         path = "/api/v1/activations"
-        idle = api_activation.run(api_port, path, bodies, options.warmup, options.seconds)
+        idle = api_activation.run(
+            api_port, path, bodies, options.warmup, options.seconds, options.api_rate
+        )
 
         stop, results = multiprocessing.Event(), multiprocessing.Queue()
         flooders = [
@@ -215,7 +223,9 @@ def main():
         for process in flooders:
             process.start()
         started = time.perf_counter()
-        flooded = api_activation.run(api_port, path, bodies, options.warmup, options.seconds)
+        flooded = api_activation.run(
+            api_port, path, bodies, options.warmup, options.seconds, options.api_rate
+        )
         stop.set()
         flood_seconds = time.perf_counter() - started
         logins = Counter()

@@ -17,6 +17,6 @@ from django.urls import get_resolver
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 application = get_wsgi_application()
-get_resolver().url_patterns  # import every view module now, not on the first request
+get_resolver().url_patterns  # noqa: B018 (the access imports every view module now)
 gc.collect()  # free start-up garbage first: what is frozen is never freed
 gc.freeze()

@@ -18,7 +18,7 @@ def test_the_app_server_freezes_what_it_loaded_before_serving():
         "print(gc.get_freeze_count(), len(gc.get_objects()), 'activation.views' in sys.modules)"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "DJANGO_DEBUG": "1"}
-    result = subprocess.run(  # noqa: S603 (our own interpreter and code)
+    result = subprocess.run(
         [sys.executable, "-c", probe], cwd=BASE_DIR, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr

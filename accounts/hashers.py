@@ -12,7 +12,11 @@ the hashing itself run on one background thread per process:
 - off the first CPU the process may use (Linux), so a phone's request always finds a
   CPU with no hash to preempt, at the price of hashing on one core fewer.
 
-The request thread waits for the result, so sign-in behaves as before. Stored hashes
+The request thread waits for the result, so sign-in behaves as before, but only
+``settings.PASSWORD_HASHING_QUEUE`` sign-ins per process may wait: one more is turned
+away at once (``HashingBusy``: a 503 page, "try again in a few seconds",
+portal/middleware.py) instead of holding one more of the process's threads, so a flood
+of sign-ins can never take every thread while phones wait for one. Stored hashes
 are unchanged (same ``argon2`` algorithm name and parameters): existing passwords
 verify, and new ones verify with Django's own hasher.
 
@@ -26,12 +30,20 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
+from django.conf import settings
 from django.contrib.auth import hashers
 
 LOW_PRIORITY = 19
 _executor = None
 _executor_pid = None
+_waiting = 0  # calls of this process in run_low_priority (queued or being hashed)
 _lock = threading.Lock()
+
+
+class HashingBusy(Exception):
+    """This process already has ``PASSWORD_HASHING_QUEUE`` passwords to hash."""
+
+    retry_after = 5
 
 
 def _lower_priority():
@@ -49,23 +61,33 @@ def _lower_priority():
 
 
 def run_low_priority(work, *args):
-    """``work(*args)`` on this process's low-priority hashing thread; its result."""
-    global _executor, _executor_pid
+    """``work(*args)`` on this process's low-priority hashing thread; its result.
+
+    Raises ``HashingBusy`` at once when the queue is full.
+    """
+    global _executor, _executor_pid, _waiting
     pid = os.getpid()
-    if _executor is None or _executor_pid != pid:  # none yet, or inherited by fork
-        with _lock:
-            if _executor is None or _executor_pid != pid:
-                _executor = ThreadPoolExecutor(
-                    max_workers=1,
-                    thread_name_prefix="password-hashing",
-                    initializer=_lower_priority,
-                )
-                _executor_pid = pid
+    with _lock:
+        if _executor is None or _executor_pid != pid:  # none yet, or inherited by fork
+            _executor = ThreadPoolExecutor(
+                max_workers=1,
+                thread_name_prefix="password-hashing",
+                initializer=_lower_priority,
+            )
+            _executor_pid, _waiting = pid, 0
+        if _waiting >= settings.PASSWORD_HASHING_QUEUE:
+            raise HashingBusy
+        _waiting += 1
+        executor = _executor
     try:
-        future = _executor.submit(work, *args)
-    except RuntimeError:  # the interpreter is shutting down: hash here, as Django would
-        return work(*args)
-    return future.result()
+        try:
+            future = executor.submit(work, *args)
+        except RuntimeError:  # the interpreter is shutting down: hash here, as Django would
+            return work(*args)
+        return future.result()
+    finally:
+        with _lock:
+            _waiting -= 1
 
 
 class Argon2PasswordHasher(hashers.Argon2PasswordHasher):

@@ -10,16 +10,20 @@ db 11; BENCH_LOGIN_DATABASE_URL and BENCH_LOGIN_REDIS_URL override them. Setting
 ``bench.pages_settings`` with ``BENCH_API_LIMITS=off`` (the portal's, plain static
 files, API rate limits raised), so passwords are hashed with Argon2 as in production.
 
-Gunicorn (gthread workers, ``--threads``; sync workers with ``--threads 1``) serves the
-API and the pages. ``--api-clients`` processes send successful activations
-(bench/api_activation.py's seeding and load loop) and the API's p99 is measured twice:
-idle, then while ``--flooders`` processes POST /accounts/login/ with valid credentials
-of ``ACCOUNTS`` customers in turn, as fast as they can (each GETs the sign-in page
-once, then reuses its CSRF cookie and token). By default allauth's per-address sign-in
+Gunicorn (gthread workers, ``--threads``, 8 as docs/deploy.md; sync workers with
+``--threads 1``) serves the API and the pages. ``--api-clients`` processes send
+successful activations (bench/api_activation.py's seeding and load loop), together
+``--api-rate`` a second at a fixed pace (open loop: a latency counts from when its
+request was due, so a stall shows in full; ``--api-rate 0`` sends each request when the
+last answer came, which sends less during a stall and hides it). The API's p99 is
+measured twice: idle, then while ``--flooders`` processes POST /accounts/login/ with
+valid credentials of ``ACCOUNTS`` customers in turn, as fast as they can (each GETs the
+sign-in page once, then reuses its CSRF cookie and token). By default allauth's per-address sign-in
 limit is raised so that every sign-in hashes a password (``--signin-limit on`` keeps
 it). ``--hasher django`` uses Django's own Argon2 hasher instead of the portal's
 (accounts/hashers.py). Prints both p99s, the ratio (goal: flooded p99 <= 1.5x idle)
-and how many sign-ins succeeded (302) or were refused by allauth's rate limit (429).
+and how many sign-ins succeeded (302), were refused by allauth's rate limit (429) or
+were turned away because the process's hashing queue was full (503).
 ``--api-workers N --page-workers M`` runs two servers instead, one for /api/ and one
 for the pages (the split docs/deploy.md suggests).
 """
@@ -143,8 +147,9 @@ def main():
     parser.add_argument(
         "--api-rate",
         type=float,
-        default=0,
-        help="activations/s the phones send in all (open loop); 0: as fast as answered",
+        default=100,
+        help="activations/s the phones send in all, at a fixed pace whatever the answers "
+        "(open loop); 0: each client sends when its last answer came (closed loop)",
     )
     parser.add_argument("--flooders", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="one server for everything")
@@ -153,7 +158,7 @@ def main():
     parser.add_argument(
         "--threads",
         type=int,
-        default=4,
+        default=8,
         help="threads per gunicorn worker (gthread, as docs/deploy.md); 1: sync workers",
     )
     parser.add_argument(
@@ -240,8 +245,10 @@ def main():
 
     workers = f"gthread workers x {options.threads} threads" if options.threads > 1 else "sync"
     workers += f", allauth sign-in limit {options.signin_limit}"
+    pace = f"{options.api_rate:g}/s open loop" if options.api_rate else "closed loop"
     print(
-        f"gunicorn {workers}, {layout}; {options.api_clients} API client processes, "
+        f"gunicorn {workers}, {layout}; {options.api_clients} API client processes "
+        f"({pace}), "
         f"{options.flooders} flooding processes; password hasher {hasher}; "
         f"{options.seconds:g} s each after {options.warmup:g} s warm-up"
     )
@@ -251,10 +258,11 @@ def main():
             f"p99 {result['p99_ms']:6.1f} ms  non-200: {result['errors']}"
         )
     total = sum(logins.values())
-    other = total - logins[302] - logins[429]
+    other = total - logins[302] - logins[429] - logins[503]
     print(
         f"sign-in POSTs: {total} in {flood_seconds:.1f} s ({total / flood_seconds:.1f}/s): "
         f"{logins[302]} signed in (302), {logins[429]} refused by the rate limit (429), "
+        f"{logins[503]} turned away, hashing queue full (503), "
         f"{other} other" + (f" {dict(logins)}" if other else "")
     )
     ratio = flooded["p99_ms"] / idle["p99_ms"]

@@ -16,6 +16,7 @@ import time
 from django.conf import settings
 from django.shortcuts import render
 
+from accounts.hashers import HashingBusy
 from activation.codes import CODE_LIKE_RE
 
 from . import metrics
@@ -92,10 +93,16 @@ class MetricsMiddleware:
         return response
 
 
-class CacheUnavailableMiddleware:
-    """A view that needs the shared cache while Redis is unreachable (allauth's sign-in
-    rate limits, say) answers 503 "try again shortly", never a 500: the limit is not
-    skipped, and the operator sees the cause in the log."""
+class ServiceUnavailableMiddleware:
+    """A page that cannot be served right now answers 503 "try again shortly", never a
+    500, and nothing is skipped:
+
+    - the shared cache is unreachable while a view needs it (allauth's sign-in rate
+      limits, say): the operator sees the cause in the log;
+    - this process already has as many passwords to hash as it may queue
+      (``accounts.hashers.HashingBusy``, a sign-in flood): the customer is asked to try
+      again in a few seconds.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -107,6 +114,13 @@ class CacheUnavailableMiddleware:
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 
+        if isinstance(exception, HashingBusy):
+            logger.warning(
+                "Sign-in turned away in %s: password hashing queue full", view_name(request)
+            )
+            response = render(request, "503.html", {"busy": True}, status=503)
+            response["Retry-After"] = str(exception.retry_after)
+            return response
         if not isinstance(exception, RedisConnectionError | RedisTimeoutError):
             return None
         logger.error("Shared cache unreachable in %s: %s", view_name(request), exception)

@@ -103,7 +103,7 @@ MIDDLEWARE = [
     "portal.middleware.RequestIdMiddleware",
     "portal.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "portal.middleware.CacheUnavailableMiddleware",
+    "portal.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -202,6 +202,10 @@ PASSWORD_HASHERS = [
     "accounts.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Sign-ins that may wait for a process's hashing thread at once; one more gets a 503
+# "try again in a few seconds" instead of holding a thread (accounts/hashers.py). Keep
+# it well below gunicorn's --threads (docs/deploy.md: 8).
+PASSWORD_HASHING_QUEUE = envint("PASSWORD_HASHING_QUEUE", 4)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -74,3 +74,50 @@ def test_while_the_process_shuts_down_hashing_still_answers(monkeypatch):
     stored = hashers.Argon2PasswordHasher().encode(PASSWORD, "shutdownsalt1234")
 
     assert django_hashers.Argon2PasswordHasher().verify(PASSWORD, stored)
+
+
+@pytest.fixture
+def hashing_queue_full(settings):
+    """A queue of one, taken by a hash that lasts until the test ends."""
+    settings.PASSWORD_HASHING_QUEUE = 1
+    started, release = threading.Event(), threading.Event()
+
+    def slow_hash():
+        started.set()
+        release.wait(timeout=30)
+
+    holder = threading.Thread(target=hashers.run_low_priority, args=(slow_hash,))
+    holder.start()
+    assert started.wait(timeout=30)
+    yield
+    release.set()
+    holder.join(timeout=30)
+
+
+def test_with_the_queue_full_the_next_hash_is_turned_away_at_once(hashing_queue_full):
+    with pytest.raises(hashers.HashingBusy):
+        hashers.run_low_priority(len, "password")
+
+
+def test_every_hash_gives_its_place_back_even_when_it_fails(settings):
+    settings.PASSWORD_HASHING_QUEUE = 1
+
+    with pytest.raises(ZeroDivisionError):
+        hashers.run_low_priority(divmod, 1, 0)
+
+    assert hashers.run_low_priority(len, "password") == 8
+
+
+def test_a_sign_in_turned_away_is_asked_to_try_again_in_a_few_seconds(
+    client, settings, hashing_queue_full, db
+):
+    settings.PASSWORD_HASHERS = ["accounts.hashers.Argon2PasswordHasher"]
+
+    # Unknown addresses hash too (against timing attacks), so any sign-in needs a place.
+    response = client.post(
+        "/accounts/login/", {"login": "someone@example.com", "password": "a-password-1234"}
+    )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(hashers.HashingBusy.retry_after)
+    assert "Please try again in a few seconds." in response.content.decode()

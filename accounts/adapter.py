@@ -1,21 +1,29 @@
-"""allauth MFA adapter: TOTP secrets and recovery seeds are encrypted at rest.
+"""allauth adapters: sign-ins turned away unhurt, MFA secrets encrypted at rest.
 
-allauth stores an authenticator's secret through ``adapter.encrypt`` and reads it back
-through ``adapter.decrypt``. Here that is AES-256-GCM under a subkey of the portal's
-versioned ``ACTIVATION_KEYS`` (purpose ``mfa-secret/v1``). The stored string names its
-key (``mfa1:<key id>:<nonce+ciphertext, base64>``), so secrets written under an older
-key still decrypt while it stays configured; ``reencrypt_authenticators`` moves them to
-the current key during a rotation.
+``AccountAdapter``: a sign-in turned away because the process's password-hashing queue
+is full (``accounts.hashers.HashingBusy``, a 503 "try again in a few seconds") was never
+checked, so it must not count against the address's failed sign-ins: allauth takes a
+"login_failed" slot before checking the password and only gives it back on success.
+
+``MFAAdapter``: allauth stores an authenticator's secret through ``adapter.encrypt``
+and reads it back through ``adapter.decrypt``. Here that is AES-256-GCM under a subkey
+of the portal's versioned ``ACTIVATION_KEYS`` (purpose ``mfa-secret/v1``). The stored
+string names its key (``mfa1:<key id>:<nonce+ciphertext, base64>``), so secrets
+written under an older key still decrypt while it stays configured;
+``reencrypt_authenticators`` moves them to the current key during a rotation.
 """
 
 import base64
 import os
 
+from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from activation import codes
+
+from .hashers import HashingBusy
 
 PREFIX = "mfa1"
 PURPOSE = "mfa-secret/v1"
@@ -58,6 +66,17 @@ def decrypt_secret(stored: str) -> str:
 
 def key_id_of(stored: str) -> str:
     return (stored or "").split(":")[1] if (stored or "").count(":") >= 2 else ""
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def authenticate(self, request, **credentials):
+        try:
+            return super().authenticate(request, **credentials)
+        except HashingBusy:
+            # allauth's own way back for a slot taken by pre_authenticate (it uses it
+            # after a successful sign-in).
+            self._rollback_login_failed_rl_usage()
+            raise
 
 
 class MFAAdapter(DefaultMFAAdapter):

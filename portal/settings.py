@@ -236,6 +236,7 @@ ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 MFA_TOTP_ISSUER = "Activation support"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # TOTP secrets and recovery seeds are encrypted with a subkey of ACTIVATION_KEYS.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 # Sessions are recorded at sign-in (the account's session list, signing out elsewhere).
 # Tracking activity would write to the database on every signed-in page (5 queries:

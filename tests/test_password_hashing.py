@@ -6,9 +6,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth import hashers as django_hashers
 
 from accounts import hashers
+from tests.conftest import PASSWORD as PASSWORD_OF_THE_CAST
+from tests.conftest import make_user
 
 PASSWORD = "correct horse battery staple"
 
@@ -86,12 +89,15 @@ def hashing_queue_full(settings):
         started.set()
         release.wait(timeout=30)
 
+    def free():
+        release.set()
+        holder.join(timeout=30)
+
     holder = threading.Thread(target=hashers.run_low_priority, args=(slow_hash,))
     holder.start()
     assert started.wait(timeout=30)
-    yield
-    release.set()
-    holder.join(timeout=30)
+    yield free
+    free()
 
 
 def test_with_the_queue_full_the_next_hash_is_turned_away_at_once(hashing_queue_full):
@@ -121,3 +127,22 @@ def test_a_sign_in_turned_away_is_asked_to_try_again_in_a_few_seconds(
     assert response.status_code == 503
     assert response["Retry-After"] == str(hashers.HashingBusy.retry_after)
     assert "Please try again in a few seconds." in response.content.decode()
+
+
+@pytest.fixture
+def argon2_customer(settings, db):
+    settings.PASSWORD_HASHERS = ["accounts.hashers.Argon2PasswordHasher"]
+    return make_user(get_user_model(), "busy@example.com")
+
+
+def test_sign_ins_turned_away_do_not_count_as_failed_ones(
+    client, argon2_customer, hashing_queue_full
+):
+    credentials = {"login": argon2_customer.email, "password": PASSWORD_OF_THE_CAST}
+
+    # More than allauth's failed sign-ins per address (5 in 5 minutes), all turned away.
+    for _ in range(7):
+        assert client.post("/accounts/login/", credentials).status_code == 503
+
+    hashing_queue_full()  # the flood is over
+    assert client.post("/accounts/login/", credentials).status_code == 302

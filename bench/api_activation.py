@@ -97,11 +97,14 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _start_server(port, workers, env, threads=1):
-    """gunicorn on ``port``: sync workers, or gthread workers when ``threads`` > 1."""
+def _start_server(port, workers, env, threads=1, cpus=None):
+    """gunicorn on ``port``: sync workers, or gthread workers when ``threads`` > 1;
+    only on the CPUs ``cpus`` names (taskset's list, e.g. "0") when given."""
     threading = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
+    pinned = ["taskset", "--cpu-list", cpus] if cpus else []
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [
+            *pinned,
             sys.executable,
             "-m",
             "gunicorn",

@@ -3,6 +3,7 @@
     .venv/bin/python bench/login_flood.py                                   # one server
     .venv/bin/python bench/login_flood.py --hasher django --threads 1       # Django's way
     .venv/bin/python bench/login_flood.py --api-workers 1 --page-workers 1  # two servers
+    .venv/bin/python bench/login_flood.py --api-workers 1 --page-workers 1 --api-cpus 0
     .venv/bin/python bench/login_flood.py --quick                           # make bench
 
 PostgreSQL database ``portal_bench_login`` (created and migrated if missing) and Redis
@@ -25,7 +26,9 @@ it). ``--hasher django`` uses Django's own Argon2 hasher instead of the portal's
 and how many sign-ins succeeded (302), were refused by allauth's rate limit (429) or
 were turned away because the process's hashing queue was full (503).
 ``--api-workers N --page-workers M`` runs two servers instead, one for /api/ and one
-for the pages (the split docs/deploy.md suggests).
+for the pages (the split docs/deploy.md recommends); ``--api-cpus 0`` also gives the
+API's server CPU 0 alone and the page server the others (its own cores, as on its own
+hosts; PostgreSQL, Redis and the load generators still use every CPU).
 """
 
 import argparse
@@ -134,9 +137,18 @@ def _flood_until(port, csrf_cookie, first, step, stop, statuses):
             conn.close()
 
 
-def _start(workers, threads, env):
+def _cpu_set(cpu_list):
+    """{0, 2, 3} for "0,2-3"."""
+    cpus = set()
+    for part in cpu_list.split(","):
+        first, _, last = part.partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return cpus
+
+
+def _start(workers, threads, env, cpus=None):
     port = api_activation._free_port()
-    return port, api_activation._start_server(port, workers, env, threads)
+    return port, api_activation._start_server(port, workers, env, threads, cpus)
 
 
 def main():
@@ -155,6 +167,11 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="one server for everything")
     parser.add_argument("--api-workers", type=int, help="with --page-workers: two servers")
     parser.add_argument("--page-workers", type=int)
+    parser.add_argument(
+        "--api-cpus",
+        help="with two servers: the CPUs of the API's (taskset list, e.g. 0); "
+        "the page server gets the others",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -181,6 +198,10 @@ def main():
     split = options.api_workers is not None or options.page_workers is not None
     if split and not (options.api_workers and options.page_workers):
         parser.error("--api-workers and --page-workers go together")
+    if options.api_cpus and not split:
+        parser.error("--api-cpus needs two servers (--api-workers and --page-workers)")
+    if options.api_cpus and not set(range(os.cpu_count())) - _cpu_set(options.api_cpus):
+        parser.error("--api-cpus must leave at least one CPU to the page server")
 
     env = _environment()
     env["BENCH_SIGNIN_LIMIT"] = options.signin_limit
@@ -201,11 +222,18 @@ def main():
     servers = []
     try:
         if split:
-            api_port, server = _start(options.api_workers, options.threads, env)
+            api_cpus = page_cpus = None
+            if options.api_cpus:
+                api_cpus = options.api_cpus
+                everything = set(range(os.cpu_count()))
+                page_cpus = ",".join(map(str, sorted(everything - _cpu_set(api_cpus))))
+            api_port, server = _start(options.api_workers, options.threads, env, api_cpus)
             servers.append(server)
-            page_port, server = _start(options.page_workers, options.threads, env)
+            page_port, server = _start(options.page_workers, options.threads, env, page_cpus)
             servers.append(server)
             layout = f"two servers: {options.api_workers} API + {options.page_workers} page workers"
+            if api_cpus:
+                layout += f" (API on CPUs {api_cpus}, pages on {page_cpus})"
         else:
             api_port, server = _start(options.workers, options.threads, env)
             servers.append(server)

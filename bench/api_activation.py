@@ -91,6 +91,15 @@ def seed(count):
     return phones
 
 
+def _cpu_set(cpu_list):
+    """{0, 2, 3} for taskset's "0,2-3"."""
+    cpus = set()
+    for part in cpu_list.split(","):
+        first, _, last = part.partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return cpus
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -208,6 +217,11 @@ def main():
         default="persistent",
         help="database connections of the app server (bench/api_bench_settings.py)",
     )
+    parser.add_argument(
+        "--server-cpus",
+        help="run gunicorn only on these CPUs (taskset list, e.g. 0) and the client "
+        "processes on the others, as when the app server has its own host",
+    )
     parser.add_argument("--quick", action="store_true", help="3 s runs after 1 s (make bench)")
     parser.add_argument(
         "--floors",
@@ -245,7 +259,9 @@ def main():
     if not options.floors:
         targets = targets[:2]
     port = _free_port()
-    server = _start_server(port, options.workers, env, options.threads)
+    server = _start_server(port, options.workers, env, options.threads, options.server_cpus)
+    if options.server_cpus:  # the clients (forked from here) keep off the server's CPUs
+        os.sched_setaffinity(0, set(range(os.cpu_count())) - _cpu_set(options.server_cpus))
     try:
         results = [
             (name, run(port, path, bodies, options.warmup, options.seconds))

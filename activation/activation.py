@@ -99,11 +99,7 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
 
     suspended_owner = unavailable = None
     with transaction.atomic():
-        device = _first(
-            Device.objects.select_for_update()
-            .filter(imei=imei)
-            .only("id", "imei", "locked_at", "activation_state")
-        )
+        device = _lock_phone(imei)
         if device is not None and device.locked_at is not None:
             _record(imei, ip, Result.FAILED, "device_locked", device=device)
             return Outcome("invalid_code", "device_locked")
@@ -128,6 +124,33 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
     if unavailable is not None:
         raise unavailable
     return outcome
+
+
+_PHONE_FIELDS = ("id", "imei", "locked_at", "activation_state")
+_LOCK_PHONE = "SELECT {columns} FROM {device} WHERE imei = %s FOR UPDATE"
+
+
+def _lock_phone(imei) -> Device | None:
+    """The phone's row with the fields the workflow reads, locked until the transaction
+    ends; None for an unknown IMEI.
+
+    On PostgreSQL a written-out statement: building the same ORM query cost ~0.4 ms of
+    the app server's CPU per activation (of ~2.1 ms in all). SQLite has no row locks
+    (Django drops FOR UPDATE there) and needs the ORM's value converters.
+    """
+    if connection.vendor != "postgresql":
+        return _first(Device.objects.select_for_update().filter(imei=imei).only(*_PHONE_FIELDS))
+    fields = [f for f in Device._meta.concrete_fields if f.attname in _PHONE_FIELDS]
+    quote = connection.ops.quote_name
+    sql = _LOCK_PHONE.format(
+        columns=", ".join(quote(f.column) for f in fields), device=quote(Device._meta.db_table)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [imei])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Device.from_db(connection.alias, [f.attname for f in fields], row)
 
 
 def _guess_window_full(device, imei) -> ratelimit.Limit | None:

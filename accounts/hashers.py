@@ -60,6 +60,11 @@ def _lower_priority():
             os.sched_setaffinity(tid, cpus[1:])
 
 
+def queue_full() -> bool:
+    """Whether a hash asked for now would be turned away (``HashingBusy``)."""
+    return _executor_pid == os.getpid() and _waiting >= settings.PASSWORD_HASHING_QUEUE
+
+
 def run_low_priority(work, *args):
     """``work(*args)`` on this process's low-priority hashing thread; its result.
 

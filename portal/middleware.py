@@ -12,11 +12,14 @@ import logging
 import re
 import secrets
 import time
+from functools import cache
 
 from django.conf import settings
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
 
-from accounts.hashers import HashingBusy
+from accounts import hashers
 from activation.codes import CODE_LIKE_RE
 
 from . import metrics
@@ -93,6 +96,22 @@ class MetricsMiddleware:
         return response
 
 
+# The forms that hash the password typed in (the reset-from-key form, with the key in
+# its address, is left to the hasher itself).
+PASSWORD_FORMS = (
+    "account_login",
+    "account_signup",
+    "account_reauthenticate",
+    "account_change_password",
+    "account_set_password",
+)
+
+
+@cache
+def _password_form_paths() -> frozenset:
+    return frozenset(reverse(name) for name in PASSWORD_FORMS)
+
+
 class ServiceUnavailableMiddleware:
     """A page that cannot be served right now answers 503 "try again shortly", never a
     500, and nothing is skipped:
@@ -101,26 +120,37 @@ class ServiceUnavailableMiddleware:
       limits, say): the operator sees the cause in the log;
     - this process already has as many passwords to hash as it may queue
       (``accounts.hashers.HashingBusy``, a sign-in flood): the customer is asked to try
-      again in a few seconds.
+      again in a few seconds. A password form posted while the queue is full is turned
+      away here, before its session, form and database work (about a tenth of the cost
+      of a sign-in turned away by the hasher), so a flood of retries stays cheap.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if (
+            request.method == "POST"
+            and hashers.queue_full()
+            and request.path in _password_form_paths()
+        ):
+            # LocaleMiddleware has not run yet: answer in the visitor's language anyway.
+            with translation.override(translation.get_language_from_request(request)):
+                return self._busy(request, hashers.HashingBusy())
         return self.get_response(request)
+
+    def _busy(self, request, error):
+        logger.warning("Sign-in turned away in %s: password hashing queue full", request.path)
+        response = render(request, "503.html", {"busy": True}, status=503)
+        response["Retry-After"] = str(error.retry_after)
+        return response
 
     def process_exception(self, request, exception):
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 
-        if isinstance(exception, HashingBusy):
-            logger.warning(
-                "Sign-in turned away in %s: password hashing queue full", view_name(request)
-            )
-            response = render(request, "503.html", {"busy": True}, status=503)
-            response["Retry-After"] = str(exception.retry_after)
-            return response
+        if isinstance(exception, hashers.HashingBusy):
+            return self._busy(request, exception)
         if not isinstance(exception, RedisConnectionError | RedisTimeoutError):
             return None
         logger.error("Shared cache unreachable in %s: %s", view_name(request), exception)

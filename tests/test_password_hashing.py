@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from allauth.account.adapter import get_adapter
 from django.contrib.auth import get_user_model
 from django.contrib.auth import hashers as django_hashers
 
@@ -146,3 +147,35 @@ def test_sign_ins_turned_away_do_not_count_as_failed_ones(
 
     hashing_queue_full()  # the flood is over
     assert client.post("/accounts/login/", credentials).status_code == 302
+
+
+def test_with_the_queue_full_a_password_form_is_turned_away_before_any_work(
+    client, db, hashing_queue_full, django_assert_num_queries
+):
+    with django_assert_num_queries(0):  # no session, no form, no lookup of the account
+        response = client.post(
+            "/accounts/login/",
+            {"login": "someone@example.com", "password": "a-password-1234"},
+            HTTP_ACCEPT_LANGUAGE="de",
+        )
+
+    assert response.status_code == 503
+    assert "Bitte versuchen Sie es in ein paar Sekunden erneut." in response.content.decode()
+    assert client.get("/accounts/login/").status_code == 200  # reading the form still works
+
+
+def test_a_sign_in_the_hasher_turns_away_gives_back_its_failed_sign_in_slot(
+    rf, argon2_customer, hashing_queue_full
+):
+    # The queue can fill between the early check and the hash: then the hasher itself
+    # refuses, inside allauth's authenticate(), after allauth took its slot.
+    request = rf.post("/accounts/login/")
+    adapter = get_adapter(request)
+    credentials = {"email": argon2_customer.email, "password": PASSWORD_OF_THE_CAST}
+
+    for _ in range(7):  # more than allauth's 5 failed sign-ins per address
+        with pytest.raises(hashers.HashingBusy):
+            adapter.authenticate(request, **credentials)
+
+    hashing_queue_full()
+    assert adapter.authenticate(request, **credentials) == argon2_customer

@@ -137,15 +137,6 @@ def _flood_until(port, csrf_cookie, first, step, stop, statuses):
             conn.close()
 
 
-def _cpu_set(cpu_list):
-    """{0, 2, 3} for "0,2-3"."""
-    cpus = set()
-    for part in cpu_list.split(","):
-        first, _, last = part.partition("-")
-        cpus.update(range(int(first), int(last or first) + 1))
-    return cpus
-
-
 def _start(workers, threads, env, cpus=None):
     port = api_activation._free_port()
     return port, api_activation._start_server(port, workers, env, threads, cpus)
@@ -198,10 +189,14 @@ def main():
     split = options.api_workers is not None or options.page_workers is not None
     if split and not (options.api_workers and options.page_workers):
         parser.error("--api-workers and --page-workers go together")
-    if options.api_cpus and not split:
-        parser.error("--api-cpus needs two servers (--api-workers and --page-workers)")
-    if options.api_cpus and not set(range(os.cpu_count())) - _cpu_set(options.api_cpus):
-        parser.error("--api-cpus must leave at least one CPU to the page server")
+    page_cpus = None
+    if options.api_cpus:
+        if not split:
+            parser.error("--api-cpus needs two servers (--api-workers and --page-workers)")
+        others = set(range(os.cpu_count())) - api_activation._cpu_set(options.api_cpus)
+        if not others:
+            parser.error("--api-cpus must leave at least one CPU to the page server")
+        page_cpus = ",".join(map(str, sorted(others)))
 
     env = _environment()
     env["BENCH_SIGNIN_LIMIT"] = options.signin_limit
@@ -222,11 +217,7 @@ def main():
     servers = []
     try:
         if split:
-            api_cpus = page_cpus = None
-            if options.api_cpus:
-                api_cpus = options.api_cpus
-                everything = set(range(os.cpu_count()))
-                page_cpus = ",".join(map(str, sorted(everything - _cpu_set(api_cpus))))
+            api_cpus = options.api_cpus
             api_port, server = _start(options.api_workers, options.threads, env, api_cpus)
             servers.append(server)
             page_port, server = _start(options.page_workers, options.threads, env, page_cpus)

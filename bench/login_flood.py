@@ -3,7 +3,8 @@
     .venv/bin/python bench/login_flood.py                                   # one server
     .venv/bin/python bench/login_flood.py --hasher django --threads 1       # Django's way
     .venv/bin/python bench/login_flood.py --api-workers 1 --page-workers 1  # two servers
-    .venv/bin/python bench/login_flood.py --api-workers 1 --page-workers 1 --api-cpus 0
+    .venv/bin/python bench/login_flood.py --api-workers 1 --page-workers 1 \\
+        --api-cpus 0 --api-threads 1     # the API group of docs/deploy.md: own core, sync
     .venv/bin/python bench/login_flood.py --quick                           # make bench
 
 PostgreSQL database ``portal_bench_login`` (created and migrated if missing) and Redis
@@ -159,6 +160,12 @@ def main():
     parser.add_argument("--api-workers", type=int, help="with --page-workers: two servers")
     parser.add_argument("--page-workers", type=int)
     parser.add_argument(
+        "--api-threads",
+        type=int,
+        help="with two servers: threads per worker of the API's (default: --threads; "
+        "1: sync workers, which docs/deploy.md allows for the API group)",
+    )
+    parser.add_argument(
         "--api-cpus",
         help="with two servers: the CPUs of the API's (taskset list, e.g. 0); "
         "the page server gets the others",
@@ -218,13 +225,16 @@ def main():
     try:
         if split:
             api_cpus = options.api_cpus
-            api_port, server = _start(options.api_workers, options.threads, env, api_cpus)
+            api_threads = options.api_threads or options.threads
+            api_port, server = _start(options.api_workers, api_threads, env, api_cpus)
             servers.append(server)
             page_port, server = _start(options.page_workers, options.threads, env, page_cpus)
             servers.append(server)
             layout = f"two servers: {options.api_workers} API + {options.page_workers} page workers"
             if api_cpus:
                 layout += f" (API on CPUs {api_cpus}, pages on {page_cpus})"
+            if api_threads != options.threads:
+                layout += f", API {'sync' if api_threads == 1 else f'{api_threads} threads'}"
         else:
             api_port, server = _start(options.workers, options.threads, env)
             servers.append(server)

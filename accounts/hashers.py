@@ -80,7 +80,7 @@ def run_low_priority(work, *args):
                 initializer=_lower_priority,
             )
             _executor_pid, _waiting = pid, 0
-        if _waiting >= settings.PASSWORD_HASHING_QUEUE:
+        if queue_full():
             raise HashingBusy
         _waiting += 1
         executor = _executor

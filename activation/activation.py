@@ -27,6 +27,7 @@ caller answers 503: no guess is ever tried without its limit.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -127,7 +128,6 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
 
 
 _PHONE_FIELDS = ("id", "imei", "locked_at", "activation_state")
-_LOCK_PHONE = "SELECT {columns} FROM {device} WHERE imei = %s FOR UPDATE"
 
 
 def _lock_phone(imei) -> Device | None:
@@ -140,17 +140,21 @@ def _lock_phone(imei) -> Device | None:
     """
     if connection.vendor != "postgresql":
         return _first(Device.objects.select_for_update().filter(imei=imei).only(*_PHONE_FIELDS))
-    fields = [f for f in Device._meta.concrete_fields if f.attname in _PHONE_FIELDS]
-    quote = connection.ops.quote_name
-    sql = _LOCK_PHONE.format(
-        columns=", ".join(quote(f.column) for f in fields), device=quote(Device._meta.db_table)
-    )
+    sql, attnames = _lock_phone_statement()
     with connection.cursor() as cursor:
         cursor.execute(sql, [imei])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    return Device.from_db(connection.alias, [f.attname for f in fields], row)
+    return None if row is None else Device.from_db(connection.alias, attnames, row)
+
+
+@cache
+def _lock_phone_statement() -> tuple[str, tuple[str, ...]]:
+    """The lock's SQL and its columns' names, in the model's order (as ``from_db`` wants)."""
+    fields = [f for f in Device._meta.concrete_fields if f.attname in _PHONE_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"SELECT {columns} FROM {quote(Device._meta.db_table)} WHERE imei = %s FOR UPDATE"  # noqa: S608
+    return sql, tuple(f.attname for f in fields)
 
 
 def _guess_window_full(device, imei) -> ratelimit.Limit | None:

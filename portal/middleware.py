@@ -136,24 +136,26 @@ class ServiceUnavailableMiddleware:
         ):
             # LocaleMiddleware has not run yet: answer in the visitor's language anyway.
             with translation.override(translation.get_language_from_request(request)):
-                return self._busy(request, hashers.HashingBusy())
+                return self._busy(request)
         return self.get_response(request)
 
-    def _busy(self, request, error):
+    def _busy(self, request):
         logger.warning("Sign-in turned away in %s: password hashing queue full", request.path)
-        response = render(request, "503.html", {"busy": True}, status=503)
-        response["Retry-After"] = str(error.retry_after)
-        return response
+        return _try_again(request, hashers.HashingBusy.retry_after, busy=True)
 
     def process_exception(self, request, exception):
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 
         if isinstance(exception, hashers.HashingBusy):
-            return self._busy(request, exception)
+            return self._busy(request)
         if not isinstance(exception, RedisConnectionError | RedisTimeoutError):
             return None
         logger.error("Shared cache unreachable in %s: %s", view_name(request), exception)
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = "30"
-        return response
+        return _try_again(request, 30)
+
+
+def _try_again(request, retry_after, **context):
+    response = render(request, "503.html", context, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response

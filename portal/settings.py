@@ -235,8 +235,9 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 MFA_TOTP_ISSUER = "Activation support"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-# TOTP secrets and recovery seeds are encrypted with a subkey of ACTIVATION_KEYS.
+# A sign-in turned away for a full hashing queue is not a failed one (accounts/adapter.py).
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# TOTP secrets and recovery seeds are encrypted with a subkey of ACTIVATION_KEYS.
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"
 # Sessions are recorded at sign-in (the account's session list, signing out elsewhere).
 # Tracking activity would write to the database on every signed-in page (5 queries:

@@ -206,6 +206,11 @@ PASSWORD_HASHERS = [
 # "try again in a few seconds" instead of holding a thread (accounts/hashers.py). Keep
 # it well below gunicorn's --threads (docs/deploy.md: 8).
 PASSWORD_HASHING_QUEUE = envint("PASSWORD_HASHING_QUEUE", 4)
+if PASSWORD_HASHING_QUEUE < 1:
+    raise ImproperlyConfigured(
+        f"PASSWORD_HASHING_QUEUE must be at least 1, not {PASSWORD_HASHING_QUEUE}: "
+        "with no place in the queue nobody could sign in."
+    )
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -7,10 +7,16 @@ from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from activation.models import ActivationCode, Device, OSVersion, Ticket
 
 PASSWORD = "a-long-test-password-42"
+
+# Timing is not behaviour (speed is measured in bench/): Hypothesis' default 200 ms
+# deadline per example fails a property test whenever a busy machine stalls it once.
+hypothesis_settings.register_profile("portal", deadline=None)
+hypothesis_settings.load_profile("portal")
 _serials = itertools.count(1)
 
 

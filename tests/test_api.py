@@ -8,8 +8,6 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from activation import codes, openapi, ratelimit
@@ -60,26 +58,6 @@ def test_right_code_activates_the_phone(client, phone):
         code,
         "127.0.0.1",
     )
-
-
-@pytest.mark.parametrize("uses", [1, 2], ids=["first activation", "reactivation"])
-def test_a_success_is_the_phone_lock_and_one_statement_on_postgresql(client, phone, uses):
-    """The hot path's round trips: every extra statement costs every phone (issue 9)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no data-modifying WITH: the success is three statements there")
-    device, _, plaintext = phone
-    for _ in range(uses - 1):
-        post(client, {"imei": device.imei, "code": plaintext})
-
-    with CaptureQueriesContext(connection) as queries:
-        response = post(client, {"imei": device.imei, "code": plaintext})
-
-    assert response.json()["reactivation"] is (uses > 1)
-    statements = [query["sql"].split(None, 1)[0] for query in queries.captured_queries]
-    transaction_control = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}
-    assert [s for s in statements if s not in transaction_control] == ["SELECT", "WITH"]
-    assert "FOR UPDATE" in queries.captured_queries[1]["sql"]  # the phone's row lock
-    assert ActivationAttempt.objects.filter(device=device).count() == uses
 
 
 def test_code_is_normalised_like_people_type_it(client, phone):

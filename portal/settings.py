@@ -181,9 +181,11 @@ else:
 # Device API limits (activation/api.py): (count, window in seconds). Counters live in
 # Redis when REDIS_URL is set, else in the database (ratelimits app), so they hold
 # across every app server.
+# Wrong guesses are limited per client address (all phones) and per IMEI (all
+# addresses); a full window refuses failed guesses only, never the phone's right code.
 API_RATE_LIMITS = {
     "guesses_per_imei": (5, 15 * 60),
-    "lockout_guesses_per_imei": (10, 24 * 60 * 60),
+    "guesses_per_ip": (20, 15 * 60),
     "requests_per_ip": (30, 60),
 }
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the

@@ -170,3 +170,23 @@ def test_audit_log_is_read_only_for_everyone(request, who, issued):
     event.refresh_from_db()
     assert event.action == "code_issued"
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_an_agent_locks_a_stolen_phone_from_the_list_with_a_reason(desk, agent, issued):
+    code, _ = issued
+    device = code.device
+    changelist = reverse("admin:activation_device_changelist")
+    selected = {"action": "lock", "_selected_action": [device.pk], "index": 0}
+
+    refused = desk.post(changelist, {**selected, "reason": ""}, follow=True)
+    device.refresh_from_db()
+    assert device.locked_at is None
+    assert "Give a reason." in texts(refused)
+
+    desk.post(changelist, {**selected, "reason": "Owner reported it stolen"})
+    device.refresh_from_db()
+    assert device.locked_at is not None
+    event = AuditEvent.objects.get(action="device_locked", actor=agent)
+    assert event.data == {"reason": "Owner reported it stolen"}
+    page = desk.get(reverse("admin:activation_device_change", args=[device.pk]))
+    assert "Locked by an agent since" in page.content.decode()

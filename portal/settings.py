@@ -247,7 +247,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # allauth's own rate limits (sign-in failures, password reset, confirmation mails) stay
-# at their defaults: ACCOUNT_RATE_LIMITS is deliberately not set.
+# at their defaults: ACCOUNT_RATE_LIMITS is deliberately not set. They count the same
+# client address as every other limit (accounts/adapter.py, TRUSTED_PROXY_COUNT).
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Activation support] "
 # Tell people by e-mail when their password or e-mail address changes.
 ACCOUNT_EMAIL_NOTIFICATIONS = True

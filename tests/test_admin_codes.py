@@ -110,6 +110,24 @@ def test_reveal_needs_its_permission_and_a_reason_and_is_audited(desk, agent, is
     assert event.data == {"reason": "Owner lost the e-mail, verified by phone"}
 
 
+def test_an_admin_reveal_behind_the_proxy_audits_the_agents_address(desk, agent, issued, settings):
+    """The audit names the agent's address, like every other audit, not the proxy's."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    code, _ = issued
+    agent.user_permissions.add(Permission.objects.get(codename="reveal_code"))
+    data = {"CHANGE_FORM-action": "reveal", "CHANGE_FORM-reason": "Caller verified"}
+
+    response = desk.post(
+        code_page(code),
+        {**data, "_selected_action": code.pk, "index": 0},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.23",
+    )
+
+    assert response.status_code == 200
+    assert AuditEvent.objects.get(action="code_revealed").ip == "198.51.100.23"
+
+
 def test_devices_are_found_by_exact_imei_or_serial(desk, make_device):
     device = make_device()
     other = make_device()

@@ -1,4 +1,10 @@
-"""allauth adapters: sign-ins turned away unhurt, MFA secrets encrypted at rest.
+"""allauth adapters: the portal's client address, sign-ins turned away unhurt, MFA
+secrets encrypted at rest.
+
+``AccountAdapter.get_client_ip``: allauth keys its rate limits (sign-in, failed
+sign-ins, sign-up, password reset) and the recorded user sessions by this address. It
+is the portal's own ``activation.api.client_ip`` (``TRUSTED_PROXY_COUNT``), so behind
+the proxy each customer has a budget of their own instead of all sharing the proxy's.
 
 ``AccountAdapter``: a sign-in turned away because the process's password-hashing queue
 is full (``accounts.hashers.HashingBusy``, a 503 "try again in a few seconds") was never
@@ -20,8 +26,10 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.core.exceptions import PermissionDenied
 
 from activation import codes
+from activation.api import client_ip
 
 from .hashers import HashingBusy
 
@@ -69,6 +77,12 @@ def key_id_of(stored: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        ip = client_ip(request)
+        if ip is None:  # as allauth does: no limit can be kept without an address
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
+
     def authenticate(self, request, **credentials):
         try:
             return super().authenticate(request, **credentials)

@@ -6,23 +6,24 @@ JSON and the simulator into the phone's words. A failure has one public face
 ``ActivationAttempt`` (never the code itself). The rules, in order:
 
 1. A typo caught by the check symbol is ``malformed``: no guess is counted.
-2. The phone's row is locked for the rest, so guesses for one phone are serialised
-   (across app servers too): the lockout and the use counts are exact under
-   concurrency. A locked phone fails.
-3. Failed guesses are counted per IMEI in a window shared by all app servers (see
-   ``ratelimit``); a full window answers ``rate_limited`` before the code is even
-   looked at. Successes never take a slot, so ten simultaneous activations of the
-   right code all succeed.
-4. A code bound to another phone is misuse: counted on the code, and once it was seen
+2. The phone's row is locked for the rest, so everything tried on one phone is
+   serialised (across app servers too) and the use counts are exact under concurrency.
+   A phone an agent locked (a stolen phone) fails, whatever the code.
+3. The phone's own active code activates: the first use, or a reactivation after a
+   factory reset (counted, never "using up" the code). No guess limit is looked at
+   first, so nobody else's wrong guesses can stop the right code.
+4. Anything else is a failed guess, and wrong guesses cost the guesser, never the
+   owner: each is counted per client address (all phones) and per IMEI (all
+   addresses) in windows shared by all app servers (see ``ratelimit``). Once either is
+   full, failed guesses get ``rate_limited`` (with ``Retry-After``) without the code
+   being looked at further. A code has ~110 bits, so guessing cannot succeed; the
+   limits slow guessers down, and the phone is never locked by them.
+5. A code bound to another phone is misuse: counted on the code, and once it was seen
    on ``MISUSE_DEVICES`` other phones in ``MISUSE_DAYS`` days it is suspended and its
    owner is e-mailed to request a new one.
-5. The right active code activates: the first use, or a reactivation after a factory
-   reset (counted, never "using up" the code).
-6. After ``lockout_guesses_per_imei`` failed guesses in 24 hours (since the last
-   unlock by an agent) the phone is locked until an agent unlocks it.
 
 If the counters cannot be reached, ``ratelimit.LimiterUnavailable`` propagates and the
-caller answers 503: no guess is ever tried without its limit.
+caller answers 503: no wrong guess is ever answered without its limit.
 """
 
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from django.utils import timezone
 
 from . import codes, ratelimit
 from .emails import notify_code_suspended
-from .models import ActivationAttempt, ActivationCode, AuditEvent, Device, DomainError
+from .models import ActivationAttempt, ActivationCode, Device, DomainError
 
 MISUSE_DEVICES = 2
 MISUSE_DAYS = 30
@@ -98,32 +99,26 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
         _record(imei, ip, Result.MALFORMED, error.code, device=device)
         return Outcome("malformed", error.code, message=str(error), position=error.position)
 
-    suspended_owner = unavailable = None
+    suspended_owner = None
     with transaction.atomic():
         device = _lock_phone(imei)
         if device is not None and device.locked_at is not None:
             _record(imei, ip, Result.FAILED, "device_locked", device=device)
             return Outcome("invalid_code", "device_locked")
-        refused = _guess_window_full(device, imei)
+        outcome = _use_own_code(device, imei, canonical, ip)
+        if outcome is not None:
+            return outcome
+        refused = _count_failed_guess(imei, ip)
         if refused is not None:
-            _record(imei, ip, Result.RATE_LIMITED, "imei_limit", device=device)
-            return Outcome("rate_limited", "imei_limit", retry_after=refused.retry_after)
-        outcome = _use_own_code(device, imei, canonical, ip) or _try(device, imei, canonical, ip)
+            reason, window = refused
+            _record(imei, ip, Result.RATE_LIMITED, reason, device=device)
+            return Outcome("rate_limited", reason, retry_after=window.retry_after)
+        outcome = _try(device, imei, canonical, ip)
         if outcome.reason == "misuse_suspended":
             suspended_owner = outcome.device
             outcome = Outcome("invalid_code", "other_device")
-        if not outcome.ok and device is not None:
-            try:
-                _count_guess(imei)
-            except ratelimit.LimiterUnavailable as error:
-                # The failed attempt stays recorded (it counts towards the lockout), and
-                # the caller answers 503 instead of the outcome.
-                unavailable = error
-            _lock_after_repeated_failures(device)
     if suspended_owner is not None:
         notify_code_suspended(suspended_owner)
-    if unavailable is not None:
-        raise unavailable
     return outcome
 
 
@@ -157,27 +152,26 @@ def _lock_phone_statement() -> tuple[str, tuple[str, ...]]:
     return sql, tuple(f.attname for f in fields)
 
 
-def _guess_window_full(device, imei) -> ratelimit.Limit | None:
-    """The IMEI's guess window if it is full, else None (and the guess may go ahead).
+def _count_failed_guess(imei, ip) -> tuple[str, ratelimit.Limit] | None:
+    """Count a failed guess against its address and its IMEI; ``(reason, window)`` if
+    one of them is over its limit (the guess is then refused), else None.
 
-    For a known phone its row is locked, so guesses are serialised: looking at the
-    window now and counting a failure afterwards cannot overshoot, and successes never
-    take a slot. An unknown IMEI can never succeed (no code is bound to it), so its
-    guess takes its slot up front, atomically.
+    Only guesses that are not the phone's own active code get here (it was tried
+    first), so the owner's right code never waits for these windows. Both counters are
+    atomic increments, so concurrent guesses on several app servers never get more
+    answers than the limits allow. A refused guess still counts: it costs the guesser.
     """
-    limit, window = _limit("guesses_per_imei")
-    if device is not None:
-        window_state = ratelimit.peek("imei", imei, limit=limit, window=window)
-    else:
-        window_state = ratelimit.hit("imei", imei, limit=limit, window=window)
-        if not window_state.allowed:
-            ratelimit.undo(window_state)
-    return None if window_state.allowed else window_state
-
-
-def _count_guess(imei):
-    limit, window = _limit("guesses_per_imei")
-    ratelimit.hit("imei", imei, limit=limit, window=window)
+    by_ip, ip_window = _limit("guesses_per_ip")
+    by_imei, imei_window = _limit("guesses_per_imei")
+    windows = (
+        (
+            "ip_guess_limit",
+            ratelimit.hit("guess-ip", ip or "unknown", limit=by_ip, window=ip_window),
+        ),
+        ("imei_limit", ratelimit.hit("imei", imei, limit=by_imei, window=imei_window)),
+    )
+    full = [(reason, window) for reason, window in windows if not window.allowed]
+    return max(full, key=lambda item: item[1].retry_after) if full else None
 
 
 def _first(queryset):
@@ -328,39 +322,6 @@ def _misuse(code, device, imei, ip) -> Outcome:
             owner_phone = Device.objects.select_related("owner").get(pk=code.device_id)
             return Outcome("invalid_code", "misuse_suspended", device=owner_phone)
     return Outcome("invalid_code", "other_device")
-
-
-def failed_guesses(device) -> int:
-    """Failed guesses on ``device`` in the last 24 hours since an agent last unlocked it."""
-    since = timezone.now() - timedelta(days=1)
-    unlocked = (
-        AuditEvent.objects.filter(
-            device=device, action=AuditEvent.Action.DEVICE_UNLOCKED, created_at__gte=since
-        )
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    return (
-        ActivationAttempt.objects.filter(
-            device=device, result=Result.FAILED, created_at__gte=unlocked or since
-        )
-        .exclude(reason="device_locked")
-        .count()
-    )
-
-
-def _lock_after_repeated_failures(device):
-    """Lock ``device`` (its row is locked by the caller) once it reached the limit."""
-    limit, _ = _limit("lockout_guesses_per_imei")
-    if failed_guesses(device) >= limit:
-        locked = Device.objects.filter(pk=device.pk, locked_at__isnull=True).update(
-            locked_at=timezone.now()
-        )
-        if locked:
-            AuditEvent.record(
-                AuditEvent.Action.DEVICE_LOCKED, device=device, data={"failed_guesses": limit}
-            )
 
 
 def defer(imei: str) -> bool:

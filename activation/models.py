@@ -169,8 +169,32 @@ class Device(models.Model):
     def activate_screen_title(self) -> str:
         return _("ACTIVATE WINDOWS LIVE") if self.is_wp7 else _("ACTIVATE WINDOWS PHONE")
 
+    def lock(self, by, reason):
+        """Refuse every code on this phone, the right one too (a stolen phone), until an
+        agent unlocks it (agents; audited). Wrong guesses never lock a phone: a stranger
+        who knows the IMEI could otherwise stop its owner from activating it."""
+        if not by.has_perm("activation.change_device"):
+            raise DomainError("permission_denied")
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError("reason_required")
+        with transaction.atomic():
+            now = timezone.now()
+            updated = Device.objects.filter(pk=self.pk, locked_at__isnull=True).update(
+                locked_at=now
+            )
+            if not updated:
+                raise DomainError("already_locked", "This phone is already locked.")
+            AuditEvent.record(
+                AuditEvent.Action.DEVICE_LOCKED,
+                actor=by,
+                device=self,
+                data={"reason": reason[:200]},
+            )
+        self.locked_at = now
+
     def unlock(self, by):
-        """Lift an API lockout after repeated failed guesses (agents; audited)."""
+        """Lift an agent's lock: the phone's codes work again (agents; audited)."""
         if not by.has_perm("activation.change_device"):
             raise DomainError("permission_denied")
         with transaction.atomic():

@@ -56,7 +56,9 @@ RETRY_AFTER = {
     }
 }
 RATE_LIMITED = _json(
-    "Too many requests from this client or for this phone; try again after Retry-After.",
+    "Too many requests from this client, or too many wrong codes from this client or for "
+    "this phone; try again after Retry-After. Only wrong codes are refused for too many "
+    "wrong codes: the phone's right code is never refused because of other people's.",
     _error("rate_limited", extra={"retry_after": {"type": "integer", "minimum": 1}}),
     headers=RETRY_AFTER,
 )
@@ -111,7 +113,11 @@ def document() -> dict:
             "/api/v1/activations": _post(
                 "Activate a phone with its code",
                 "Repeating a successful activation on the same phone (after a factory "
-                "reset) succeeds again and counts as a reactivation.",
+                "reset) succeeds again and counts as a reactivation. Wrong codes are "
+                "limited per client address and per phone (429 with Retry-After), and "
+                "cost only whoever sends them: the phone's right code activates it "
+                "whatever others sent, and wrong codes never lock a phone. Only support "
+                "locks a phone (reported stolen); then every code gets 403.",
                 {
                     "type": "object",
                     "required": ["imei", "code"],

@@ -15,8 +15,9 @@ Derivation (the phone computes the same)::
 ``counter`` is ``Device.request_counter``; it advances when a request code issues a
 code, so each request code works once (and the new code changes the key anyway). A
 phone with no active code (suspended, revoked) shows no request code: it needs an
-agent. Wrong request codes are limited per phone (``WRONG_PER_DAY``) so 24**7 values
-cannot be searched through the form.
+agent. Wrong request codes are limited per phone (``PAGE_RATE_LIMITS``
+"wrong_request_codes_per_phone", 5 a day by default) so 24**7 values cannot be searched
+through the form.
 """
 
 import hashlib
@@ -33,7 +34,7 @@ from . import codes, ratelimit
 from .models import ActivationAttempt, ActivationCode, Device, DomainError
 
 PAYLOAD = 7
-WRONG_PER_DAY = 5
+SCOPE = "request-code"
 MISUSE_DAYS = 30
 
 
@@ -107,13 +108,14 @@ def instant_issue(ticket, typed_request_code, customer):
         return None
     if ticket.recent_support_codes() >= settings.SUPPORT_CODES_PER_DEVICE:
         return None
-    wrong = ratelimit.peek("request-code", str(device.pk), limit=WRONG_PER_DAY, window=86400)
+    limit, window = settings.PAGE_RATE_LIMITS["wrong_request_codes_per_phone"]
+    wrong = ratelimit.peek(SCOPE, str(device.pk), limit=limit, window=window)
     if not wrong.allowed:
         return None
     with transaction.atomic():
         locked = Device.objects.select_for_update().get(pk=device.pk)
         if not check_request_code(locked, typed_request_code):
-            ratelimit.hit("request-code", str(device.pk), limit=WRONG_PER_DAY, window=86400)
+            ratelimit.hit(SCOPE, str(device.pk), limit=limit, window=window)
             return None
         Device.objects.filter(pk=locked.pk).update(request_counter=F("request_counter") + 1)
         try:

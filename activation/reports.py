@@ -260,7 +260,7 @@ def misuse_and_lockouts(start, end):
         rows,
         unit=_("attempts"),
         notes=[
-            _("Phones locked after repeated failed guesses: %(n)s") % {"n": locked},
+            _("Phones locked by agents (stolen): %(n)s") % {"n": locked},
             _("Codes suspended (used on other phones): %(n)s") % {"n": suspended},
         ],
     )

@@ -49,9 +49,9 @@ from .models import (
     Ticket,
 )
 
-# (scope, limit, window in seconds)
-REVEAL_LIMIT = ("code-reveal", 10, 60 * 60)
-FEEDBACK_LIMIT = ("help-feedback", 10, 60 * 60)
+# Counter scopes; the limits themselves are settings.PAGE_RATE_LIMITS (environment).
+REVEAL_SCOPE = "code-reveal"
+FEEDBACK_SCOPE = "help-feedback"
 
 ERRORS = {
     "already_registered": gettext_lazy("This phone is already in your list."),
@@ -207,9 +207,10 @@ def help_feedback(request, slug):
 
 
 def _help_feedback(request, entry):
-    scope, limit, window = FEEDBACK_LIMIT
+    limit, window = settings.PAGE_RATE_LIMITS["help_feedback_per_ip"]
+    address = client_ip(request) or "unknown"
     try:
-        counted = ratelimit.hit(scope, client_ip(request) or "unknown", limit=limit, window=window)
+        counted = ratelimit.hit(FEEDBACK_SCOPE, address, limit=limit, window=window)
     except ratelimit.LimiterUnavailable as error:
         return unavailable(request, error)
     if not counted.allowed:
@@ -499,9 +500,9 @@ def _reveal(request, device):
     if code is None:
         messages.error(request, _("This phone has no code from support to show."))
         return redirect("device_detail", public_id=device.public_id)
-    scope, limit, window = REVEAL_LIMIT
+    limit, window = settings.PAGE_RATE_LIMITS["code_reveals_per_user"]
     try:
-        counted = ratelimit.hit(scope, str(request.user.pk), limit=limit, window=window)
+        counted = ratelimit.hit(REVEAL_SCOPE, str(request.user.pk), limit=limit, window=window)
     except ratelimit.LimiterUnavailable as error:
         return unavailable(request, error)
     if not counted.allowed:

@@ -41,6 +41,14 @@ def envint(name, default):
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def envlimit(name, default):
+    """A rate limit's count: a whole number of at least 1 (0 would refuse everybody)."""
+    value = envint(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1, not {value}.")
+    return value
+
+
 def envlist(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -178,13 +186,22 @@ else:
         }
     }
 
-# Device API limits (activation/api.py): (count, window in seconds). Counters live in
-# Redis when REDIS_URL is set, else in the database (ratelimits app), so they hold
-# across every app server.
+# Rate limits: (count, window in seconds); the counts come from the environment
+# (docs/deploy.md). Counters live in Redis when REDIS_URL is set, else in the database
+# (ratelimits app), so they hold across every app server.
+# Device API (activation/activation.py): wrong guesses are limited per client address
+# (all phones) and per IMEI (all addresses); a full window refuses failed guesses only,
+# never the phone's right code.
 API_RATE_LIMITS = {
-    "guesses_per_imei": (5, 15 * 60),
-    "lockout_guesses_per_imei": (10, 24 * 60 * 60),
-    "requests_per_ip": (30, 60),
+    "guesses_per_imei": (envlimit("API_GUESSES_PER_IMEI", 5), 15 * 60),
+    "guesses_per_ip": (envlimit("API_GUESSES_PER_IP", 20), 15 * 60),
+    "requests_per_ip": (envlimit("API_REQUESTS_PER_MINUTE", 30), 60),
+}
+# Customer pages (activation/views.py, possession.py).
+PAGE_RATE_LIMITS = {
+    "code_reveals_per_user": (envlimit("CODE_REVEALS_PER_HOUR", 10), 60 * 60),
+    "help_feedback_per_ip": (envlimit("HELP_FEEDBACK_PER_HOUR", 10), 60 * 60),
+    "wrong_request_codes_per_phone": (envlimit("WRONG_REQUEST_CODES_PER_DAY", 5), 24 * 60 * 60),
 }
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: the
 # client is the peer address and X-Forwarded-For is ignored.
@@ -230,7 +247,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # allauth's own rate limits (sign-in failures, password reset, confirmation mails) stay
-# at their defaults: ACCOUNT_RATE_LIMITS is deliberately not set.
+# at their defaults: ACCOUNT_RATE_LIMITS is deliberately not set. They count the same
+# client address as every other limit (accounts/adapter.py, TRUSTED_PROXY_COUNT).
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Activation support] "
 # Tell people by e-mail when their password or e-mail address changes.
 ACCOUNT_EMAIL_NOTIFICATIONS = True

@@ -11,6 +11,7 @@ from allauth.mfa.totp.internal.auth import (
     yield_hotp_counters_from_time,
 )
 from allauth.usersessions.models import UserSession
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -103,6 +104,39 @@ def test_failed_sign_ins_are_rate_limited(client, db):
     for _ in range(6):
         response = client.post(reverse("account_login"), data, REMOTE_ADDR="198.51.100.77")
     assert "Too many failed login attempts" in response.content.decode()
+
+
+PROXY = "10.0.0.2"  # the one reverse proxy in front of the app (docs/deploy.md)
+
+
+def sign_in_behind_the_proxy(client, address, email, password):
+    return client.post(
+        reverse("account_login"),
+        {"login": email, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=address,
+    )
+
+
+def test_customers_behind_one_proxy_have_sign_in_limits_of_their_own(client, customer, settings):
+    """Behind the proxy, allauth's limits count each customer's address, as every other
+    limit does: a stranger using up their budget leaves another customer's intact, and
+    the stranger's excess still gets 429."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.ACCOUNT_RATE_LIMITS = {"login": "4/m/ip", "login_failed": "3/m/ip"}
+    stranger = Client()
+    answers = [
+        sign_in_behind_the_proxy(stranger, "203.0.113.7", f"nobody{n}@example.com", "wrong")
+        for n in range(5)
+    ]
+    assert "Too many failed login attempts" in answers[3].content.decode()
+    assert answers[4].status_code == 429
+
+    response = sign_in_behind_the_proxy(client, "198.51.100.8", customer.email, PASSWORD)
+
+    assert response.status_code == 302
+    assert client.get(reverse("account")).status_code == 200
+    assert UserSession.objects.get(user=customer).ip == "198.51.100.8"
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,24 @@ def test_reveal_needs_its_permission_and_a_reason_and_is_audited(desk, agent, is
     assert event.data == {"reason": "Owner lost the e-mail, verified by phone"}
 
 
+def test_an_admin_reveal_behind_the_proxy_audits_the_agents_address(desk, agent, issued, settings):
+    """The audit names the agent's address, like every other audit, not the proxy's."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    code, _ = issued
+    agent.user_permissions.add(Permission.objects.get(codename="reveal_code"))
+    data = {"CHANGE_FORM-action": "reveal", "CHANGE_FORM-reason": "Caller verified"}
+
+    response = desk.post(
+        code_page(code),
+        {**data, "_selected_action": code.pk, "index": 0},
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="198.51.100.23",
+    )
+
+    assert response.status_code == 200
+    assert AuditEvent.objects.get(action="code_revealed").ip == "198.51.100.23"
+
+
 def test_devices_are_found_by_exact_imei_or_serial(desk, make_device):
     device = make_device()
     other = make_device()
@@ -170,3 +188,23 @@ def test_audit_log_is_read_only_for_everyone(request, who, issued):
     event.refresh_from_db()
     assert event.action == "code_issued"
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_an_agent_locks_a_stolen_phone_from_the_list_with_a_reason(desk, agent, issued):
+    code, _ = issued
+    device = code.device
+    changelist = reverse("admin:activation_device_changelist")
+    selected = {"action": "lock", "_selected_action": [device.pk], "index": 0}
+
+    refused = desk.post(changelist, {**selected, "reason": ""}, follow=True)
+    device.refresh_from_db()
+    assert device.locked_at is None
+    assert "Give a reason." in texts(refused)
+
+    desk.post(changelist, {**selected, "reason": "Owner reported it stolen"})
+    device.refresh_from_db()
+    assert device.locked_at is not None
+    event = AuditEvent.objects.get(action="device_locked", actor=agent)
+    assert event.data == {"reason": "Owner reported it stolen"}
+    page = desk.get(reverse("admin:activation_device_change", args=[device.pk]))
+    assert "Locked by an agent since" in page.content.decode()

@@ -11,7 +11,14 @@ from django.core import mail
 from django.utils import timezone
 
 from activation import codes, openapi, ratelimit
-from activation.models import ActivationAttempt, ActivationCode, AuditEvent, Device, OSVersion
+from activation.models import (
+    ActivationAttempt,
+    ActivationCode,
+    AuditEvent,
+    Device,
+    DomainError,
+    OSVersion,
+)
 
 URL = "/api/v1/activations"
 
@@ -249,32 +256,88 @@ def test_code_seen_on_two_other_phones_is_suspended_and_owner_told(
     assert len(mail.outbox) == 1
 
 
-def test_five_failed_guesses_then_429_with_retry_after(client, phone):
-    device, _, plaintext = phone
+def test_five_failed_guesses_then_wrong_codes_get_429_with_retry_after(client, phone):
+    device, _, _ = phone
     for _ in range(5):
         assert post(client, {"imei": device.imei, "code": other_code()}).status_code == 403
-    response = post(client, {"imei": device.imei, "code": plaintext})
+    response = post(client, {"imei": device.imei, "code": other_code()})
     assert response.status_code == 429
     assert response.json()["error"] == "rate_limited"
     assert 1 <= int(response["Retry-After"]) <= 15 * 60
     assert ActivationAttempt.objects.filter(result="rate_limited", reason="imei_limit").exists()
 
 
-def test_ten_failed_guesses_in_a_day_lock_the_phone_until_an_agent_unlocks_it(
-    client, phone, agent, settings
-):
+def test_the_right_code_activates_while_wrong_guesses_for_the_phone_get_429(client, phone):
     device, _, plaintext = phone
-    settings.API_RATE_LIMITS = {**settings.API_RATE_LIMITS, "guesses_per_imei": (100, 900)}
-    for _ in range(10):
-        assert post(client, {"imei": device.imei, "code": other_code()}).status_code == 403
-    device.refresh_from_db()
-    assert device.locked_at is not None
-    assert post(client, {"imei": device.imei, "code": plaintext}).status_code == 403
-    assert ActivationAttempt.objects.filter(reason="device_locked").count() == 1
-    assert AuditEvent.objects.filter(action="device_locked", device=device).count() == 1
+    for _ in range(8):
+        post(client, {"imei": device.imei, "code": other_code()}, REMOTE_ADDR="203.0.113.5")
+    assert post(client, {"imei": device.imei, "code": other_code()}).status_code == 429
 
+    response = post(client, {"imei": device.imei, "code": plaintext})
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "activated"
+
+
+def test_one_address_guessing_many_phones_gets_429_but_its_right_codes_still_work(
+    client, make_device, phone, settings
+):
+    settings.API_RATE_LIMITS = {**settings.API_RATE_LIMITS, "guesses_per_ip": (3, 900)}
+    for _ in range(3):
+        response = post(client, {"imei": make_device().imei, "code": other_code()})
+        assert response.status_code == 403
+    response = post(client, {"imei": make_device().imei, "code": other_code()})
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 900
+    assert ActivationAttempt.objects.filter(reason="ip_guess_limit").count() == 1
+    # Another address guessing is not affected, and the right code works from anywhere.
+    other = post(client, {"imei": make_device().imei, "code": other_code()}, REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 403
+    device, _, plaintext = phone
+    assert post(client, {"imei": device.imei, "code": plaintext}).status_code == 200
+
+
+def test_failed_guesses_never_lock_the_phone(client, phone):
+    """The old lockout: ten wrong codes over two windows locked the phone for a day."""
+    device, _, plaintext = phone
+    for _ in range(4):
+        for _ in range(6):
+            post(client, {"imei": device.imei, "code": other_code()})
+        ratelimit.reset_all()  # as if the window had rolled over
+    device.refresh_from_db()
+    assert device.locked_at is None
+    assert not AuditEvent.objects.filter(action="device_locked").exists()
+    assert post(client, {"imei": device.imei, "code": plaintext}).status_code == 200
+
+
+def test_an_agent_locks_a_stolen_phone_until_an_agent_unlocks_it(client, phone, agent):
+    device, _, plaintext = phone
+    device.lock(agent, "Reported stolen by the owner")
+
+    response = post(client, {"imei": device.imei, "code": plaintext})
+
+    assert response.status_code == 403
+    assert response.json()["error"] == "invalid_code"
+    assert ActivationAttempt.objects.get().reason == "device_locked"
+    event = AuditEvent.objects.get(action="device_locked", device=device)
+    assert (event.actor, event.data) == (agent, {"reason": "Reported stolen by the owner"})
     device.unlock(agent)
     assert post(client, {"imei": device.imei, "code": plaintext}).status_code == 200
+
+
+def test_only_an_agent_locks_a_phone_and_with_a_reason(phone, customer, agent):
+    device, _, _ = phone
+    with pytest.raises(DomainError) as refused:
+        device.lock(customer, "mine")
+    assert refused.value.code == "permission_denied"
+    with pytest.raises(DomainError) as refused:
+        device.lock(agent, " ")
+    assert refused.value.code == "reason_required"
+    device.lock(agent, "stolen")
+    with pytest.raises(DomainError) as refused:
+        device.lock(agent, "stolen")
+    assert refused.value.code == "already_locked"
+    assert AuditEvent.objects.filter(action="device_locked").count() == 1
 
 
 def test_thirty_requests_a_minute_per_client_ip(client, phone):

@@ -7,19 +7,15 @@ from django.urls import reverse
 
 from activation import help_content, ratelimit
 from activation.models import HelpEntry, HelpFeedback, SupportContact
-from activation.views import FEEDBACK_LIMIT
 
 SLUGS = [entry[0] for entry in help_content.ENTRIES]
 
 
 @pytest.fixture
 def fresh_limit(db):
-    scope, _, window = FEEDBACK_LIMIT
-    for ip in ("127.0.0.1", "203.0.113.9"):
-        ratelimit.reset(scope, ip, window=window)
+    ratelimit.reset_all()
     yield
-    for ip in ("127.0.0.1", "203.0.113.9"):
-        ratelimit.reset(scope, ip, window=window)
+    ratelimit.reset_all()
 
 
 def test_the_migration_loads_the_article_as_entries(db):
@@ -140,9 +136,15 @@ def test_feedback_refuses_get(client, db):
     assert client.get(reverse("help_feedback", args=["what-skip-does"])).status_code == 405
 
 
-def test_feedback_is_rate_limited_per_client(client, db, fresh_limit):
+@pytest.mark.parametrize("operator_limit", [None, 2], ids=["default", "set by the operator"])
+def test_feedback_is_rate_limited_per_client(client, db, fresh_limit, settings, operator_limit):
+    if operator_limit:
+        settings.PAGE_RATE_LIMITS = {
+            **settings.PAGE_RATE_LIMITS,
+            "help_feedback_per_ip": (operator_limit, 3600),
+        }
+    limit, _ = settings.PAGE_RATE_LIMITS["help_feedback_per_ip"]
     url = reverse("help_feedback", args=["what-skip-does"])
-    _, limit, _ = FEEDBACK_LIMIT
     for _ in range(limit):
         assert client.post(url, {"helpful": "yes"}).status_code == 302
 

@@ -85,9 +85,16 @@ def test_wrong_request_code_leaves_the_request_in_the_queue(request_for, custome
     assert not ActivationCode.objects.filter(device=device, kind="support").exists()
 
 
-def test_wrong_request_codes_are_limited_per_phone(request_for, customer):
+@pytest.mark.parametrize("operator_limit", [None, 2], ids=["default", "set by the operator"])
+def test_wrong_request_codes_are_limited_per_phone(request_for, customer, settings, operator_limit):
+    if operator_limit:
+        settings.PAGE_RATE_LIMITS = {
+            **settings.PAGE_RATE_LIMITS,
+            "wrong_request_codes_per_phone": (operator_limit, 24 * 60 * 60),
+        }
+    limit, _ = settings.PAGE_RATE_LIMITS["wrong_request_codes_per_phone"]
     device, ticket = request_for
-    for _ in range(possession.WRONG_PER_DAY):
+    for _ in range(limit):
         assert possession.instant_issue(ticket, "BCDF-GHJK", customer) is None
     # Even the right one is refused now: searching the 24**7 values is not possible.
     assert possession.instant_issue(ticket, possession.request_code_for(device), customer) is None

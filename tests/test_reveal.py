@@ -7,7 +7,6 @@ from django.urls import reverse
 
 from activation import codes, ratelimit
 from activation.models import ActivationCode, AuditEvent, Ticket
-from activation.views import REVEAL_LIMIT
 from tests.conftest import PASSWORD
 from tests.test_accounts import assert_portal_page
 
@@ -22,10 +21,9 @@ def issued(customer, agent, make_device, make_code):
     ticket.refresh_from_db()
     _, plaintext = ticket.issue_code(agent)
     ticket.refresh_from_db()
-    scope, _, window = REVEAL_LIMIT
-    ratelimit.reset(scope, str(customer.pk), window=window)
+    ratelimit.reset_all()
     yield device, ticket, plaintext
-    ratelimit.reset(scope, str(customer.pk), window=window)
+    ratelimit.reset_all()
 
 
 def reauthenticate(client, user):
@@ -95,11 +93,17 @@ def test_revealed_code_appears_in_no_url_and_no_log(client, customer, issued, ca
     assert codes.display(plaintext) not in page and plaintext not in page
 
 
-def test_reveals_are_rate_limited_per_user(client, customer, issued):
+@pytest.mark.parametrize("operator_limit", [None, 3], ids=["default", "set by the operator"])
+def test_reveals_are_rate_limited_per_user(client, customer, issued, settings, operator_limit):
+    if operator_limit:
+        settings.PAGE_RATE_LIMITS = {
+            **settings.PAGE_RATE_LIMITS,
+            "code_reveals_per_user": (operator_limit, 60 * 60),
+        }
+    limit, _ = settings.PAGE_RATE_LIMITS["code_reveals_per_user"]
     device, _, plaintext = issued
     reauthenticate(client, customer)
     url = reverse("reveal_code", args=[device.public_id])
-    _, limit, _ = REVEAL_LIMIT
     for _ in range(limit):
         assert client.post(url).status_code == 200
 

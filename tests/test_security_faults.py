@@ -19,7 +19,7 @@ from django.db import IntegrityError
 from django.test import override_settings
 from django.urls import reverse
 
-from activation import activation, codes, possession, ratelimit, signing
+from activation import codes, possession, ratelimit, signing
 from activation.demo import enrol_demo_mfa
 from activation.models import ActivationAttempt, ActivationCode, AuditEvent, Device, Ticket
 from tests.conftest import PASSWORD
@@ -123,20 +123,25 @@ def test_redis_down_wrong_guesses_get_503_never_an_unlimited_run_of_403s(client,
     assert not ActivationAttempt.objects.filter(result="failed").exists()
 
 
-def test_redis_dying_after_a_guess_keeps_the_guess_on_the_lockout_count(client, phone, monkeypatch):
-    """The window was checked, then Redis died before the failure was counted: the phone
-    gets 503, and the failed attempt stays recorded for the daily lockout (in the DB)."""
+def test_redis_dying_before_a_wrong_guess_is_counted_answers_503_and_records_nothing(
+    client, phone, monkeypatch
+):
+    """The per-IP limit was counted, then Redis died before the wrong guess could be: the
+    phone gets 503, the guess is not tried and nothing is recorded as failed."""
     device, _, _ = phone
+    real_hit = ratelimit.hit
 
-    def dead(imei):
-        raise ratelimit.LimiterUnavailable("down")
+    def dying(scope, key, **limits):
+        if scope != "ip":
+            raise ratelimit.LimiterUnavailable("down")
+        return real_hit(scope, key, **limits)
 
-    monkeypatch.setattr(activation, "_count_guess", dead)
+    monkeypatch.setattr(ratelimit, "hit", dying)
 
     response = post_json(client, {"imei": device.imei, "code": codes.generate()})
 
     assert response.status_code == 503
-    assert activation.failed_guesses(device) == 1
+    assert not ActivationAttempt.objects.exists()
 
 
 def test_redis_down_deferrals_answer_503_too(client, phone, dead_redis):

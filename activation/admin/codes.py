@@ -15,6 +15,7 @@ from portal.reporting import ShownCode
 from .. import codes as code_format
 from .. import resources
 from ..admin_exports import StreamingExportMixin
+from ..api import client_ip
 from ..codes import CodeUnavailable
 from ..models import ActivationCode, DomainError
 from .common import ReadOnlyAdmin, ReasonActionForm, posted_reason, refuse, secret_response
@@ -119,7 +120,7 @@ class ActivationCodeAdmin(StreamingExportMixin, ReadOnlyAdmin):
         code = codes[0]
         reason = posted_reason(request)
         try:
-            plaintext = reveal_code(code, request.user, reason, ip=request.META.get("REMOTE_ADDR"))
+            plaintext = reveal_code(code, request.user, reason, ip=client_ip(request))
         except DomainError as error:
             refuse(self, request, error)
             return None

@@ -1,5 +1,5 @@
 """Phones and their activation attempts: find a phone by IMEI or serial, see what it
-tried and which codes it had, lift a lockout."""
+tried and which codes it had, lock a stolen phone (with a reason) and unlock it."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import resources
 from ..admin_exports import DeviceImportMixin, StreamingExportMixin
 from ..models import ActivationAttempt, Device, DomainError
-from .common import LargeTableAdmin, ReadOnlyAdmin, refuse
+from .common import LargeTableAdmin, ReadOnlyAdmin, ReasonActionForm, posted_reason, refuse
 
 RECENT_ROWS = 10
 
@@ -97,7 +97,7 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
         "owner",
         "activation_state",
         "activated_at",
-        "locked_at",
+        "locked_since",
         "public_id",
         "created_at",
         "updated_at",
@@ -107,14 +107,15 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
     readonly_fields = [
         "activation_state",
         "activated_at",
-        "locked_at",
+        "locked_since",
         "public_id",
         "created_at",
         "updated_at",
         "recent_attempts",
         "codes",
     ]
-    actions = ["unlock"]
+    action_form = ReasonActionForm
+    actions = ["lock", "unlock"]
     change_form_template = "admin/activation/device/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
@@ -127,6 +128,12 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
     def locked(self, obj):
         return obj.locked_at is not None
 
+    # The model field's label still says "after failed guesses" (changing it needs a
+    # migration); only an agent locks a phone now.
+    @admin.display(description=_("locked by an agent since"))
+    def locked_since(self, obj):
+        return obj.locked_at
+
     @admin.display(description=_("recent activation attempts"))
     def recent_attempts(self, obj):
         return attempts_table(obj) if obj.pk else "—"
@@ -135,7 +142,22 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
     def codes(self, obj):
         return codes_table(obj) if obj.pk else "—"
 
-    @admin.action(description=_("Unlock selected phones (lift the API lockout)"))
+    @admin.action(description=_("Lock selected phones: stolen (reason required)"))
+    def lock(self, request, queryset):
+        reason = posted_reason(request)
+        done = 0
+        for device in queryset.filter(locked_at__isnull=True):
+            try:
+                device.lock(by=request.user, reason=reason)
+            except DomainError as error:
+                refuse(self, request, error)
+                if error.code in ("reason_required", "permission_denied"):
+                    return
+            else:
+                done += 1
+        self.message_user(request, _("%(count)d phone(s) locked.") % {"count": done})
+
+    @admin.action(description=_("Unlock selected phones"))
     def unlock(self, request, queryset):
         done = 0
         for device in queryset.filter(locked_at__isnull=False):

@@ -351,7 +351,7 @@ class TicketAdmin(StreamingExportMixin, LargeTableAdmin):
         if device.owner_id and device.owner_id != obj.customer_id:
             warning = format_html(" <strong>{}</strong>", _("Registered to another account."))
         locked = (
-            format_html(" <strong>{}</strong>", _("Locked after failed guesses."))
+            format_html(" <strong>{}</strong>", _("Locked by an agent."))
             if (device.locked_at)
             else ""
         )

@@ -1,25 +1,26 @@
 """Fixed-window rate limits on counters shared by every app server.
 
 The counters live in Redis when REDIS_URL is set (one MULTI/EXEC round trip: create
-the window's key with its expiry if missing, then INCR), and otherwise in the
-database (``ratelimits.Counter``: one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``
-statement). Either way an increment is atomic, so concurrent requests on several app
-servers never exceed a limit in total.
+the key with the window's expiry if missing, INCR, read the time left), and otherwise
+in the database (``ratelimits.Counter``: one ``INSERT ... ON CONFLICT DO UPDATE ...
+RETURNING`` statement that also starts a new window over an expired one). Either way
+an increment is atomic, so concurrent requests on several app servers never exceed a
+limit in total.
 
-Windows are aligned to the clock: the key carries the window number, and the reply
-says how long until the window ends. ``undo`` gives a count back, which lets a caller
-reserve a slot before doing the work and return it when the work turns out not to
-count (a successful activation is not a failed guess).
+A window starts with the first event it counts and lasts ``window`` seconds; the
+reply says how long until it ends. Windows aligned to the clock would let a client
+spend a limit twice in a moment (just before and just after a boundary), and made
+every test of a limit fail whenever a boundary fell inside it.
 
 If Redis cannot be reached, every call raises ``LimiterUnavailable``: callers answer
 503 (the API with ``{"error": "unavailable"}``, pages with templates/503.html) rather
 than go ahead without their limits.
 """
 
+import math
 import random
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -47,15 +48,10 @@ class Limit:
     allowed: bool
     count: int
     retry_after: int
-    key: str = ""
-    expires: int = 0
 
 
-def _key(scope: str, key: str, window: int, now: float) -> tuple[str, int, int]:
-    bucket = int(now // window)
-    retry_after = max(1, int((bucket + 1) * window - now))
-    expires = (bucket + 1) * window + 1
-    return f"{PREFIX}:{scope}:{key}:{window}:{bucket}", retry_after, expires
+def _key(scope: str, key: str, window: int) -> str:
+    return f"{PREFIX}:{scope}:{key}:{window}"
 
 
 @cache
@@ -82,30 +78,47 @@ def _reset_client(*, setting, **kwargs):
         _redis.cache_clear()
 
 
-def _increment(cache_key: str, delta: int, expires: int) -> int:
+def _increment(cache_key: str, window: int) -> tuple[int, int]:
+    """Count one event; returns the window's count and the seconds left in it."""
     if settings.REDIS_URL:
 
         def increment(client):
             pipe = client.pipeline(transaction=True)
-            pipe.set(cache_key, 0, exat=expires, nx=True)
-            pipe.incrby(cache_key, delta)
-            return int(pipe.execute()[1])
+            pipe.set(cache_key, 0, ex=window, nx=True)
+            pipe.incr(cache_key)
+            pipe.ttl(cache_key)
+            _, count, seconds_left = pipe.execute()
+            return int(count), max(1, int(seconds_left))
 
         return _redis_call(increment)
     from ratelimits.models import Counter
 
+    now = datetime.now(UTC)
+    # Stored as the ORM stores them, so that both compare alike on every backend.
+    stored_now, stored_expiry = (
+        connection.ops.adapt_datetimefield_value(moment)
+        for moment in (now, now + timedelta(seconds=window))
+    )
     table = connection.ops.quote_name(Counter._meta.db_table)
+    expired = f"{table}.expires_at <= %s"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (key, count, expires_at) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (key) DO UPDATE SET count = {table}.count + EXCLUDED.count "
-            "RETURNING count",
-            [cache_key, delta, datetime.fromtimestamp(expires, UTC)],
+            f"INSERT INTO {table} (key, count, expires_at) VALUES (%s, 1, %s) "  # noqa: S608
+            f"ON CONFLICT (key) DO UPDATE SET "
+            f"count = CASE WHEN {expired} THEN 1 ELSE {table}.count + 1 END, "
+            f"expires_at = CASE WHEN {expired} THEN EXCLUDED.expires_at "
+            f"ELSE {table}.expires_at END "
+            "RETURNING count, expires_at",
+            [cache_key, stored_expiry, stored_now, stored_now],
         )
-        count = cursor.fetchone()[0]
+        count, expires_at = cursor.fetchone()
+    if isinstance(expires_at, str):
+        expires_at = datetime.fromisoformat(expires_at)
+    if expires_at.tzinfo is None:  # SQLite keeps UTC without an offset
+        expires_at = expires_at.replace(tzinfo=UTC)
     if random.random() < 0.01:  # noqa: S311 - housekeeping, not security
-        Counter.objects.filter(expires_at__lt=datetime.now(UTC)).delete()
-    return count
+        Counter.objects.filter(expires_at__lt=now).delete()
+    return count, max(1, math.ceil((expires_at - now).total_seconds()))
 
 
 def _read(cache_key: str) -> int:
@@ -113,32 +126,24 @@ def _read(cache_key: str) -> int:
         return int(_redis_call(lambda client: client.get(cache_key)) or 0)
     from ratelimits.models import Counter
 
-    return Counter.objects.filter(key=cache_key).values_list("count", flat=True).first() or 0
+    live = Counter.objects.filter(key=cache_key, expires_at__gt=datetime.now(UTC))
+    return live.values_list("count", flat=True).first() or 0
 
 
 def hit(scope: str, key: str, *, limit: int, window: int) -> Limit:
     """Count one event; ``allowed`` is False once more than ``limit`` fell in the window."""
-    cache_key, retry_after, expires = _key(scope, key, window, time.time())
-    count = _increment(cache_key, 1, expires)
-    return Limit(count <= limit, count, retry_after, cache_key, expires)
-
-
-def undo(counted: Limit):
-    """Give back the count ``hit`` took (the event did not count after all).
-
-    It goes back to the window it was taken from, even if a new window began since.
-    """
-    _increment(counted.key, -1, counted.expires)
+    count, retry_after = _increment(_key(scope, key, window), window)
+    return Limit(count <= limit, count, retry_after)
 
 
 def peek(scope: str, key: str, *, limit: int, window: int) -> Limit:
-    cache_key, retry_after, _ = _key(scope, key, window, time.time())
-    count = _read(cache_key)
-    return Limit(count < limit, count, retry_after)
+    """The window's count so far, counting nothing (``allowed``: one more would be)."""
+    count = _read(_key(scope, key, window))
+    return Limit(count < limit, count, 0)
 
 
 def reset(scope: str, key: str, *, window: int):
-    cache_key = _key(scope, key, window, time.time())[0]
+    cache_key = _key(scope, key, window)
     if settings.REDIS_URL:
         _redis_call(lambda client: client.delete(cache_key))
     else:

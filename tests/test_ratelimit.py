@@ -44,10 +44,19 @@ def test_scopes_and_keys_are_counted_apart():
     assert not ratelimit.hit("t", "a", limit=1, window=60).allowed
 
 
-def test_undo_gives_the_count_back():
-    first = ratelimit.hit("t", "k", limit=1, window=60)
-    ratelimit.undo(first)
-    assert ratelimit.hit("t", "k", limit=1, window=60).allowed
+@pytest.mark.parametrize("store", ["redis", "database"])
+def test_a_window_starts_with_its_first_event_not_at_a_clock_boundary(settings, store):
+    """A client refused is told to wait out the whole window its first event opened;
+    windows aligned to the clock let a client spend the limit twice across a boundary."""
+    if store == "redis" and not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set")
+    if store == "database":
+        settings.REDIS_URL = ""
+    for _ in range(3):
+        ratelimit.hit("t", store, limit=3, window=3600)
+    refused = ratelimit.hit("t", store, limit=3, window=3600)
+    assert not refused.allowed
+    assert 3590 <= refused.retry_after <= 3600
 
 
 def test_peek_does_not_count():
@@ -71,6 +80,7 @@ def test_without_redis_counters_live_in_the_database(settings):
 
     (row,) = Counter.objects.filter(key__startswith="rl:t:db:")
     assert row.count == 2
+    assert ratelimit.peek("t", "db", limit=5, window=60).count == 2
 
 
 def test_the_shared_cache_is_not_process_local():

@@ -7,10 +7,11 @@ writing its audit event in the same transaction, so nothing is ever half-written
 
 import secrets
 import uuid
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -877,7 +878,58 @@ class ActivationAttempt(AppendOnly):
         return f"{self.get_result_display()} for IMEI …{self.imei[-4:]}"
 
 
+PURGE_FLAG = "portal.audit_purge"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def purge(self, **data) -> int:
+        """Delete these events, and record that as an event with ``data``: the retention
+        purge (``purge_expired``) and nothing else.
+
+        The database's guard (migration 0009) lets a DELETE through only while this
+        transaction has set ``portal.audit_purge``; the flag is set and cleared around the
+        one statement, so nothing else in the transaction inherits it (on an error the
+        rollback undoes it). One statement in one transaction with its record: no other
+        writer ever touches these rows, so it waits for nobody and blocks nobody.
+        """
+        with transaction.atomic(using=self.db):
+            by_action = dict(self.order_by().values_list("action").annotate(models.Count("pk")))
+            span = self.aggregate(oldest=models.Min("created_at"), newest=models.Max("created_at"))
+            if not by_action:
+                return 0
+            with _purge_flag(connections[self.db]):
+                deleted = self.delete()[0]
+            AuditEvent.record(
+                AuditEvent.Action.AUDIT_PURGED,
+                data={
+                    **data,
+                    "deleted": deleted,
+                    "by_action": by_action,
+                    "oldest": span["oldest"].isoformat(),
+                    "newest": span["newest"].isoformat(),
+                },
+            )
+        return deleted
+
+
+@contextmanager
+def _purge_flag(connection):
+    if connection.vendor != "postgresql":
+        yield  # no database guard to lift: SQLite has the model's only
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL {PURGE_FLAG} = 'on'")
+        yield
+        cursor.execute(f"SET LOCAL {PURGE_FLAG} = 'off'")
+
+
 class AuditEvent(AppendOnly):
+    """Who did what, when. Append-only in the model (``AppendOnly``) and, on PostgreSQL,
+    in the database too (migration 0009): UPDATE, DELETE and TRUNCATE are refused, except
+    nulling an event's ``ip`` (account erasure) and ``objects.purge()`` (retention). What
+    an event names (actor, code, phone, request) cannot be deleted under it (PROTECT):
+    accounts are erased instead, requests closed."""
+
     class Action(models.TextChoices):
         CODE_ISSUED = "code_issued", _("Code issued")
         CODE_REVEALED = "code_revealed", _("Code revealed")
@@ -896,24 +948,27 @@ class AuditEvent(AppendOnly):
         DEVICE_UNLOCKED = "device_unlocked", _("Device unlocked")
         EXPORTED = "exported", _("Report exported")
         IMPORTED = "imported", _("Devices imported")
+        AUDIT_PURGED = "audit_purged", _("Audit events past retention deleted")
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=20, choices=Action)
     code = models.ForeignKey(
-        ActivationCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ActivationCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     device = models.ForeignKey(
-        Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -21,11 +21,13 @@ from .emails import notify
 
 
 class DomainError(Exception):
-    """A refused state change; ``code`` is machine-readable, views map it to words."""
+    """A refused state change; ``code`` is machine-readable, views and the admin map it to
+    translated words (``params`` fill them in). The message is for logs and tracebacks."""
 
-    def __init__(self, code: str, message: str = ""):
+    def __init__(self, code: str, message: str = "", **params):
         super().__init__(message or code)
         self.code = code
+        self.params = params
 
 
 def luhn_check_digit(body: str) -> str:
@@ -169,6 +171,45 @@ class Device(models.Model):
     @property
     def activate_screen_title(self) -> str:
         return _("ACTIVATE WINDOWS LIVE") if self.is_wp7 else _("ACTIVATE WINDOWS PHONE")
+
+    def transfer_to(self, user, *, by=None, reason, unowned_only=False) -> bool:
+        """Make ``user`` the phone's owner (None: release it), audited; the one way a
+        phone changes hands. Returns whether it did.
+
+        ``by`` is a member of staff (``change_device``), the owner releasing their own
+        phone, or None for the portal's own rules (a caller's phone request attached at
+        sign-up, a code issued by proof of possession). ``unowned_only``: move it only if
+        nobody owns it, decided under the row lock (those rules never take a phone away).
+        """
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError(
+                "reason_required", "Say why the phone changes owner.", about="transfer"
+            )
+        with transaction.atomic():
+            locked = Device.objects.select_for_update().get(pk=self.pk)
+            releasing_own = user is None and by is not None and locked.owner_id == by.pk
+            if by is not None and not (by.has_perm("activation.change_device") or releasing_own):
+                raise DomainError("permission_denied", "You may not move phones between accounts.")
+            new_owner_id = user.pk if user is not None else None
+            if locked.owner_id == new_owner_id or (unowned_only and locked.owner_id is not None):
+                self.owner_id = locked.owner_id
+                return False
+            previous = locked.owner_id
+            locked.owner_id = new_owner_id
+            locked.save(update_fields=["owner", "updated_at"])
+            AuditEvent.record(
+                AuditEvent.Action.DEVICE_TRANSFERRED,
+                actor=by,
+                device=locked,
+                data={
+                    "from": f"user:{previous}" if previous else None,
+                    "to": f"user:{new_owner_id}" if new_owner_id else None,
+                    "reason": reason[:200],
+                },
+            )
+        self.owner = user
+        return True
 
     def unlock(self, by):
         """Lift an API lockout after repeated failed guesses (agents; audited)."""
@@ -320,7 +361,9 @@ class ActivationCode(models.Model):
             if not by.has_perm("activation.reveal_code"):
                 raise DomainError("permission_denied", "Revealing codes needs its own permission.")
             if not reason.strip():
-                raise DomainError("reason_required", "Say why you need to see this code.")
+                raise DomainError(
+                    "reason_required", "Say why you need to see this code.", about="reveal"
+                )
         with transaction.atomic():
             plain = self.plaintext()
             AuditEvent.record(
@@ -337,7 +380,11 @@ class ActivationCode(models.Model):
         with transaction.atomic():
             locked = type(self).objects.select_for_update().get(pk=self.pk)
             if locked.status != self.Status.ACTIVE:
-                raise DomainError("not_active", f"The code is already {locked.status}.")
+                raise DomainError(
+                    "not_active",
+                    f"The code is already {locked.status}.",
+                    status=locked.get_status_display(),
+                )
             locked.status = new_status
             locked.status_changed_at = timezone.now()
             locked.status_reason = reason[:200]
@@ -381,8 +428,11 @@ class ActivationCode(models.Model):
         self.status = locked.status
 
     def revoke(self, by, reason=""):
+        """Withdraw the code for good (a lost or stolen phone); the reason is audited."""
         if not by.has_perm("activation.issue_code"):
             raise DomainError("permission_denied")
+        if not (reason or "").strip():
+            raise DomainError("reason_required", "Say why the code is revoked.", about="revoke")
         self._change_status(
             self.Status.REVOKED, AuditEvent.Action.CODE_REVOKED, by=by, reason=reason
         )
@@ -423,7 +473,7 @@ class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
         if by is not None and not by.has_perm("activation.add_ticket"):
             raise DomainError("permission_denied", "Only agents open requests for callers.")
         if not reason:
-            raise DomainError("reason_required", "Say what happened on the phone.")
+            raise DomainError("reason_required", "Say what happened on the phone.", about="request")
         if looks_like_code(reason):
             raise DomainError("contains_code", "Never write an activation code in a request.")
         with transaction.atomic():
@@ -453,6 +503,22 @@ class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
             )
         notify(ticket, "opened")
         return ticket, True
+
+    def attach_phone_requests(self, user, email):
+        """Phone requests taken under ``email`` become ``user``'s once they confirm it,
+        and so do their phones that nobody owns yet (``Device.transfer_to``, audited)."""
+        with transaction.atomic():
+            tickets = self.select_for_update().filter(
+                customer__isnull=True, caller_email__iexact=email
+            )
+            device_ids = list(tickets.values_list("device_id", flat=True))
+            tickets.update(customer=user)
+            for device in Device.objects.filter(pk__in=device_ids, owner__isnull=True):
+                device.transfer_to(
+                    user,
+                    reason="A phone request under this e-mail; the account confirmed it",
+                    unowned_only=True,
+                )
 
     def open_ownership_review(self, claimant, device):
         with transaction.atomic():
@@ -649,8 +715,8 @@ class Ticket(models.Model):
             if locked.status not in (self.Status.NEW, self.Status.IN_PROGRESS, self.Status.WAITING):
                 raise DomainError(
                     "not_issuable",
-                    f"A code cannot be issued while the request is "
-                    f"{locked.get_status_display().lower()}.",
+                    f"A code cannot be issued while the request is {locked.status}.",
+                    status=locked.get_status_display(),
                 )
             if by_possession:
                 locked.verified_by_possession = True
@@ -665,6 +731,7 @@ class Ticket(models.Model):
                         "code_limit",
                         f"This phone already had {settings.SUPPORT_CODES_PER_DEVICE} support "
                         "codes in 30 days; a manager must override.",
+                        limit=settings.SUPPORT_CODES_PER_DEVICE,
                     )
                 if not override_reason.strip():
                     raise DomainError("override_reason_required", "Give a reason to override.")
@@ -676,8 +743,13 @@ class Ticket(models.Model):
                     device_id=locked.device_id,
                     data={"reason": override_reason.strip()},
                 )
-            if locked.customer_id and locked.device.owner_id is None:
-                Device.objects.filter(pk=locked.device_id).update(owner=locked.customer_id)
+            if locked.customer_id:
+                locked.device.transfer_to(
+                    locked.customer,
+                    by=by,
+                    reason=f"Code issued on {locked.reference} for an unowned phone",
+                    unowned_only=True,
+                )
             code, plaintext = ActivationCode.objects.issue(
                 locked.device, kind=ActivationCode.Kind.SUPPORT, by=by, ticket=locked
             )
@@ -721,7 +793,7 @@ class Ticket(models.Model):
         if not by.has_perm("activation.change_ticket"):
             raise DomainError("permission_denied")
         if not (reason or "").strip():
-            raise DomainError("reason_required", "Say why the request is rejected.")
+            raise DomainError("reason_required", "Say why the request is rejected.", about="reject")
         if looks_like_code(reason):
             raise DomainError("contains_code", "Messages never carry activation codes: remove it.")
         with transaction.atomic():
@@ -774,17 +846,21 @@ class Ticket(models.Model):
         notify(self, "reopened")
 
     def record_outcome(self, by, *, worked: bool):
-        """The customer says whether the code worked: yes resolves, no reopens urgently."""
+        """The customer says whether the code worked: yes resolves, no reopens urgently.
+
+        One transaction under the request's lock: the answer is kept only if the request
+        still waits for it and the resolve or reopen goes through."""
         if by != self.customer:
             raise DomainError("permission_denied")
-        if self.status != self.Status.CODE_ISSUED:
-            raise DomainError("no_code_yet", "There is no code on this request to try yet.")
-        Ticket.objects.filter(pk=self.pk).update(worked=worked)
-        self.worked = worked
-        if worked:
-            self.resolve(by)
-        else:
-            self.reopen(by, priority=self.Priority.HIGH)
+        with transaction.atomic():
+            locked = self._locked()
+            if locked.status != self.Status.CODE_ISSUED:
+                raise DomainError("no_code_yet", "There is no code on this request to try yet.")
+            Ticket.objects.filter(pk=self.pk).update(worked=worked)
+            if worked:
+                self.resolve(by)
+            else:
+                self.reopen(by, priority=self.Priority.HIGH)
 
     def post_message(self, author, body, *, internal=False):
         """A reply on the thread: customers post publicly, agents publicly or internally."""
@@ -948,6 +1024,7 @@ class AuditEvent(AppendOnly):
         DEVICE_UNLOCKED = "device_unlocked", _("Device unlocked")
         EXPORTED = "exported", _("Report exported")
         IMPORTED = "imported", _("Devices imported")
+        DEVICE_TRANSFERRED = "device_transferred", _("Device owner changed")
         AUDIT_PURGED = "audit_purged", _("Audit events past retention deleted")
 
     actor = models.ForeignKey(

@@ -76,7 +76,7 @@ def test_refused_status_change_is_a_message(desk, agent, issued):
     code, _ = issued
     code.revoke(agent, reason="gone")
     response = act(desk, code, "suspend_codes", "again")
-    assert "The code is already revoked." in texts(response)
+    assert "This code is no longer active: it is “Revoked”." in texts(response)
     code.refresh_from_db()
     assert code.status == "revoked"
 
@@ -170,3 +170,33 @@ def test_audit_log_is_read_only_for_everyone(request, who, issued):
     event.refresh_from_db()
     assert event.action == "code_issued"
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_phones_new_owner_needs_a_reason_and_is_audited(desk, agent, issued, other_customer):
+    device = issued[0].device
+    owner = device.owner
+    url = reverse("admin:activation_device_change", args=[device.pk])
+    form = {
+        "serial": device.serial,
+        "model_name": "Lumia 930 (blue)",
+        "os_version": device.os_version,
+        "batch": device.batch,
+        "owner": other_customer.pk,
+    }
+
+    refused = desk.post(url, {**form, "transfer_reason": ""})
+    device.refresh_from_db()
+    assert refused.status_code == 200
+    assert "Say why the phone changes owner." in refused.content.decode()
+    assert (device.owner, device.model_name) == (owner, "Lumia 930")
+
+    desk.post(url, {**form, "transfer_reason": "Ownership review: receipt seen"})
+    device.refresh_from_db()
+    assert (device.owner, device.model_name) == (other_customer, "Lumia 930 (blue)")
+    event = AuditEvent.objects.get(action="device_transferred")
+    assert (event.actor, event.device) == (agent, device)
+    assert event.data == {
+        "from": f"user:{owner.pk}",
+        "to": f"user:{other_customer.pk}",
+        "reason": "Ownership review: receipt seen",
+    }

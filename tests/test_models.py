@@ -126,7 +126,7 @@ def test_suspend_and_revoke_change_only_active_codes(make_device, make_code, age
     code.suspend("used on 2 other devices")
     assert ActivationCode.objects.get(pk=code.pk).status == "suspended"
     with pytest.raises(DomainError) as caught:
-        code.revoke(by=agent)
+        code.revoke(by=agent, reason="lost phone")
     assert caught.value.code == "not_active"
     assert AuditEvent.objects.filter(action="code_suspended", code=code).count() == 1
     assert not AuditEvent.objects.filter(action="code_revoked").exists()

@@ -359,7 +359,10 @@ def test_staff_accounts_are_refused_by_the_admin_action(client, manager, agent):
 
     response = run_erase(client, agent)
 
-    assert any("Staff accounts" in str(m) for m in get_messages(response.wsgi_request))
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"{agent.email}: Staff accounts are not erased here: remove their rights, then an "
+        "administrator closes the account."
+    ]
     agent.refresh_from_db()
     assert agent.is_active
 

@@ -34,8 +34,6 @@ def change_status(code, action, by, reason):
     elif action == "reinstate":
         code.reinstate(by, reason=reason)
     elif action == "revoke":
-        if not reason:
-            raise DomainError("reason_required", "Say why the code is revoked.")
         code.revoke(by, reason=reason)
 
 

@@ -78,6 +78,12 @@ class DeviceQuerySet(models.QuerySet):
             return self.none()
         return self.filter(owner=user)
 
+    def with_code_status(self):
+        """Each phone with ``code_status``: its newest code's status (None: no code), so
+        lists can say a code is suspended without a query per phone."""
+        newest = ActivationCode.objects.filter(device=models.OuterRef("pk")).order_by("-issued_at")
+        return self.annotate(code_status=models.Subquery(newest.values("status")[:1]))
+
 
 class DeviceManager(models.Manager.from_queryset(DeviceQuerySet)):
     def register(self, owner, *, imei, os_version, model_name="", serial=""):
@@ -340,6 +346,19 @@ class ActivationCode(models.Model):
     @property
     def masked(self) -> str:
         return f"•••••-•••••-•••••-•••••-{self.hint}"
+
+    @property
+    def by_possession(self) -> bool:
+        """Issued at once for the phone's request code (``possession.instant_issue``): a
+        support code no agent issued."""
+        return self.kind == self.Kind.SUPPORT and self.issued_by_id is None
+
+    def get_origin_display(self) -> str:
+        """Where the code came from, in words: its kind, with codes issued for a request
+        code told apart from those an agent issued."""
+        if self.by_possession:
+            return _("Issued for the phone’s request code")
+        return self.get_kind_display()
 
     def _associated_data(self) -> bytes:
         return f"activation-code:{self.public_id}:{self.device.public_id}".encode()

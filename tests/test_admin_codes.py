@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from activation import codes
 from activation.demo import enrol_demo_mfa
-from activation.models import AuditEvent, Device
+from activation.models import ActivationCode, AuditEvent, Device, Ticket
 
 
 @pytest.fixture
@@ -200,3 +200,22 @@ def test_a_phones_new_owner_needs_a_reason_and_is_audited(desk, agent, issued, o
         "to": f"user:{other_customer.pk}",
         "reason": "Ownership review: receipt seen",
     }
+
+
+def test_the_desk_tells_request_code_codes_from_agents_codes(desk, agent, customer, make_device):
+    device = make_device(owner=customer)
+    ticket, _ = Ticket.objects.request_code(device, reason="After a reset", customer=customer)
+    by_phone, _ = ticket.issue_code(by_possession=True)
+    Ticket.objects.filter(pk=ticket.pk).update(status="in_progress", email_confirmed=True)
+    ticket.refresh_from_db()
+    ticket.issue_code(by=agent)
+
+    listing = desk.get(reverse("admin:activation_activationcode_changelist")).content.decode()
+    device_page = desk.get(reverse("admin:activation_device_change", args=[device.pk]))
+    code_page_body = desk.get(code_page(by_phone)).content.decode()
+
+    for body in (listing, device_page.content.decode(), code_page_body):
+        assert "Issued for the phone’s request code" in body
+    for body in (listing, device_page.content.decode()):
+        assert "Issued by support" in body
+    assert ActivationCode.objects.count() == 2

@@ -43,14 +43,22 @@ DONE = {"suspend": _("suspended"), "reinstate": _("reinstated"), "revoke": _("re
 @admin.register(ActivationCode)
 class ActivationCodeAdmin(StreamingExportMixin, ReadOnlyAdmin):
     report_resource_class = resources.ActivationCodeResource
-    list_display = ["masked", "device", "kind", "status", "issued_at", "use_count", "misuse_count"]
+    list_display = [
+        "masked",
+        "device",
+        "origin",
+        "status",
+        "issued_at",
+        "use_count",
+        "misuse_count",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["=device__imei", "=hint"]
     list_select_related = ["device"]
     fields = [
         "masked",
         "device",
-        "kind",
+        "origin",
         "status",
         "status_reason",
         "issued_by",
@@ -66,6 +74,10 @@ class ActivationCodeAdmin(StreamingExportMixin, ReadOnlyAdmin):
     readonly_fields = fields
     action_form = ReasonActionForm
     actions = ["suspend_codes", "reinstate_codes", "revoke_codes", "reveal"]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def origin(self, obj):
+        return obj.get_origin_display()
 
     def has_issue_permission(self, request):
         return request.user.has_perm("activation.issue_code")

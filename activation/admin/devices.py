@@ -64,7 +64,7 @@ def codes_table(device) -> str:
                     reverse("admin:activation_activationcode_change", args=[c.pk]),
                     c.masked,
                 ),
-                c.get_kind_display(),
+                c.get_origin_display(),
                 c.get_status_display(),
                 f"{c.issued_at:%Y-%m-%d %H:%M}",
                 c.issued_by.email if c.issued_by else "—",

@@ -15,6 +15,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from activation.admin.common import error_text
 from activation.models import DomainError
 from activation.privacy import delete_account, may_erase_for_others
 
@@ -74,7 +75,7 @@ class UserAdmin(BaseUserAdmin):
             try:
                 delete_account(user, by=request.user)
             except DomainError as error:
-                self.message_user(request, f"{user}: {error}", messages.ERROR)
+                self.message_user(request, f"{user}: {error_text(error)}", messages.ERROR)
             else:
                 done += 1
         if done:

@@ -137,7 +137,8 @@ def load_demo(stdout=None):
 
     customer = users["customer@example.com"]
     for index in (1, 2):
-        Device.objects.filter(imei=demo_imei(index), owner__isnull=True).update(owner=customer)
+        device = Device.objects.get(imei=demo_imei(index))
+        device.transfer_to(customer, reason="Demo data", unowned_only=True)
     if stdout:
         stdout.write(f"Demo data ready ({created_devices} new devices in batch {BATCH}).")
     return users

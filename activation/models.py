@@ -7,10 +7,11 @@ writing its audit event in the same transaction, so nothing is ever half-written
 
 import secrets
 import uuid
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,11 +21,13 @@ from .emails import notify
 
 
 class DomainError(Exception):
-    """A refused state change; ``code`` is machine-readable, views map it to words."""
+    """A refused state change; ``code`` is machine-readable, views and the admin map it to
+    translated words (``params`` fill them in). The message is for logs and tracebacks."""
 
-    def __init__(self, code: str, message: str = ""):
+    def __init__(self, code: str, message: str = "", **params):
         super().__init__(message or code)
         self.code = code
+        self.params = params
 
 
 def luhn_check_digit(body: str) -> str:
@@ -74,6 +77,12 @@ class DeviceQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(owner=user)
+
+    def with_code_status(self):
+        """Each phone with ``code_status``: its newest code's status (None: no code), so
+        lists can say a code is suspended without a query per phone."""
+        newest = ActivationCode.objects.filter(device=models.OuterRef("pk")).order_by("-issued_at")
+        return self.annotate(code_status=models.Subquery(newest.values("status")[:1]))
 
 
 class DeviceManager(models.Manager.from_queryset(DeviceQuerySet)):
@@ -132,7 +141,7 @@ class Device(models.Model):
     )
     activated_at = models.DateTimeField(null=True, blank=True)
     locked_at = models.DateTimeField(
-        _("locked after failed guesses"), null=True, blank=True, editable=False
+        _("locked by an agent since"), null=True, blank=True, editable=False
     )
     request_counter = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -192,6 +201,45 @@ class Device(models.Model):
                 data={"reason": reason[:200]},
             )
         self.locked_at = now
+
+    def transfer_to(self, user, *, by=None, reason, unowned_only=False) -> bool:
+        """Make ``user`` the phone's owner (None: release it), audited; the one way a
+        phone changes hands. Returns whether it did.
+
+        ``by`` is a member of staff (``change_device``), the owner releasing their own
+        phone, or None for the portal's own rules (a caller's phone request attached at
+        sign-up, a code issued by proof of possession). ``unowned_only``: move it only if
+        nobody owns it, decided under the row lock (those rules never take a phone away).
+        """
+        reason = (reason or "").strip()
+        if not reason:
+            raise DomainError(
+                "reason_required", "Say why the phone changes owner.", about="transfer"
+            )
+        with transaction.atomic():
+            locked = Device.objects.select_for_update().get(pk=self.pk)
+            releasing_own = user is None and by is not None and locked.owner_id == by.pk
+            if by is not None and not (by.has_perm("activation.change_device") or releasing_own):
+                raise DomainError("permission_denied", "You may not move phones between accounts.")
+            new_owner_id = user.pk if user is not None else None
+            if locked.owner_id == new_owner_id or (unowned_only and locked.owner_id is not None):
+                self.owner_id = locked.owner_id
+                return False
+            previous = locked.owner_id
+            locked.owner_id = new_owner_id
+            locked.save(update_fields=["owner", "updated_at"])
+            AuditEvent.record(
+                AuditEvent.Action.DEVICE_TRANSFERRED,
+                actor=by,
+                device=locked,
+                data={
+                    "from": f"user:{previous}" if previous else None,
+                    "to": f"user:{new_owner_id}" if new_owner_id else None,
+                    "reason": reason[:200],
+                },
+            )
+        self.owner = user
+        return True
 
     def unlock(self, by):
         """Lift an agent's lock: the phone's codes work again (agents; audited)."""
@@ -323,6 +371,19 @@ class ActivationCode(models.Model):
     def masked(self) -> str:
         return f"•••••-•••••-•••••-•••••-{self.hint}"
 
+    @property
+    def by_possession(self) -> bool:
+        """Issued at once for the phone's request code (``possession.instant_issue``): a
+        support code no agent issued."""
+        return self.kind == self.Kind.SUPPORT and self.issued_by_id is None
+
+    def get_origin_display(self) -> str:
+        """Where the code came from, in words: its kind, with codes issued for a request
+        code told apart from those an agent issued."""
+        if self.by_possession:
+            return _("Issued for the phone’s request code")
+        return self.get_kind_display()
+
     def _associated_data(self) -> bytes:
         return f"activation-code:{self.public_id}:{self.device.public_id}".encode()
 
@@ -343,7 +404,9 @@ class ActivationCode(models.Model):
             if not by.has_perm("activation.reveal_code"):
                 raise DomainError("permission_denied", "Revealing codes needs its own permission.")
             if not reason.strip():
-                raise DomainError("reason_required", "Say why you need to see this code.")
+                raise DomainError(
+                    "reason_required", "Say why you need to see this code.", about="reveal"
+                )
         with transaction.atomic():
             plain = self.plaintext()
             AuditEvent.record(
@@ -360,7 +423,11 @@ class ActivationCode(models.Model):
         with transaction.atomic():
             locked = type(self).objects.select_for_update().get(pk=self.pk)
             if locked.status != self.Status.ACTIVE:
-                raise DomainError("not_active", f"The code is already {locked.status}.")
+                raise DomainError(
+                    "not_active",
+                    f"The code is already {locked.status}.",
+                    status=locked.get_status_display(),
+                )
             locked.status = new_status
             locked.status_changed_at = timezone.now()
             locked.status_reason = reason[:200]
@@ -404,8 +471,11 @@ class ActivationCode(models.Model):
         self.status = locked.status
 
     def revoke(self, by, reason=""):
+        """Withdraw the code for good (a lost or stolen phone); the reason is audited."""
         if not by.has_perm("activation.issue_code"):
             raise DomainError("permission_denied")
+        if not (reason or "").strip():
+            raise DomainError("reason_required", "Say why the code is revoked.", about="revoke")
         self._change_status(
             self.Status.REVOKED, AuditEvent.Action.CODE_REVOKED, by=by, reason=reason
         )
@@ -446,7 +516,7 @@ class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
         if by is not None and not by.has_perm("activation.add_ticket"):
             raise DomainError("permission_denied", "Only agents open requests for callers.")
         if not reason:
-            raise DomainError("reason_required", "Say what happened on the phone.")
+            raise DomainError("reason_required", "Say what happened on the phone.", about="request")
         if looks_like_code(reason):
             raise DomainError("contains_code", "Never write an activation code in a request.")
         with transaction.atomic():
@@ -476,6 +546,22 @@ class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
             )
         notify(ticket, "opened")
         return ticket, True
+
+    def attach_phone_requests(self, user, email):
+        """Phone requests taken under ``email`` become ``user``'s once they confirm it,
+        and so do their phones that nobody owns yet (``Device.transfer_to``, audited)."""
+        with transaction.atomic():
+            tickets = self.select_for_update().filter(
+                customer__isnull=True, caller_email__iexact=email
+            )
+            device_ids = list(tickets.values_list("device_id", flat=True))
+            tickets.update(customer=user)
+            for device in Device.objects.filter(pk__in=device_ids, owner__isnull=True):
+                device.transfer_to(
+                    user,
+                    reason="A phone request under this e-mail; the account confirmed it",
+                    unowned_only=True,
+                )
 
     def open_ownership_review(self, claimant, device):
         with transaction.atomic():
@@ -672,8 +758,8 @@ class Ticket(models.Model):
             if locked.status not in (self.Status.NEW, self.Status.IN_PROGRESS, self.Status.WAITING):
                 raise DomainError(
                     "not_issuable",
-                    f"A code cannot be issued while the request is "
-                    f"{locked.get_status_display().lower()}.",
+                    f"A code cannot be issued while the request is {locked.status}.",
+                    status=locked.get_status_display(),
                 )
             if by_possession:
                 locked.verified_by_possession = True
@@ -688,6 +774,7 @@ class Ticket(models.Model):
                         "code_limit",
                         f"This phone already had {settings.SUPPORT_CODES_PER_DEVICE} support "
                         "codes in 30 days; a manager must override.",
+                        limit=settings.SUPPORT_CODES_PER_DEVICE,
                     )
                 if not override_reason.strip():
                     raise DomainError("override_reason_required", "Give a reason to override.")
@@ -699,8 +786,13 @@ class Ticket(models.Model):
                     device_id=locked.device_id,
                     data={"reason": override_reason.strip()},
                 )
-            if locked.customer_id and locked.device.owner_id is None:
-                Device.objects.filter(pk=locked.device_id).update(owner=locked.customer_id)
+            if locked.customer_id:
+                locked.device.transfer_to(
+                    locked.customer,
+                    by=by,
+                    reason=f"Code issued on {locked.reference} for an unowned phone",
+                    unowned_only=True,
+                )
             code, plaintext = ActivationCode.objects.issue(
                 locked.device, kind=ActivationCode.Kind.SUPPORT, by=by, ticket=locked
             )
@@ -744,7 +836,7 @@ class Ticket(models.Model):
         if not by.has_perm("activation.change_ticket"):
             raise DomainError("permission_denied")
         if not (reason or "").strip():
-            raise DomainError("reason_required", "Say why the request is rejected.")
+            raise DomainError("reason_required", "Say why the request is rejected.", about="reject")
         if looks_like_code(reason):
             raise DomainError("contains_code", "Messages never carry activation codes: remove it.")
         with transaction.atomic():
@@ -797,17 +889,21 @@ class Ticket(models.Model):
         notify(self, "reopened")
 
     def record_outcome(self, by, *, worked: bool):
-        """The customer says whether the code worked: yes resolves, no reopens urgently."""
+        """The customer says whether the code worked: yes resolves, no reopens urgently.
+
+        One transaction under the request's lock: the answer is kept only if the request
+        still waits for it and the resolve or reopen goes through."""
         if by != self.customer:
             raise DomainError("permission_denied")
-        if self.status != self.Status.CODE_ISSUED:
-            raise DomainError("no_code_yet", "There is no code on this request to try yet.")
-        Ticket.objects.filter(pk=self.pk).update(worked=worked)
-        self.worked = worked
-        if worked:
-            self.resolve(by)
-        else:
-            self.reopen(by, priority=self.Priority.HIGH)
+        with transaction.atomic():
+            locked = self._locked()
+            if locked.status != self.Status.CODE_ISSUED:
+                raise DomainError("no_code_yet", "There is no code on this request to try yet.")
+            Ticket.objects.filter(pk=self.pk).update(worked=worked)
+            if worked:
+                self.resolve(by)
+            else:
+                self.reopen(by, priority=self.Priority.HIGH)
 
     def post_message(self, author, body, *, internal=False):
         """A reply on the thread: customers post publicly, agents publicly or internally."""
@@ -901,7 +997,58 @@ class ActivationAttempt(AppendOnly):
         return f"{self.get_result_display()} for IMEI …{self.imei[-4:]}"
 
 
+PURGE_FLAG = "portal.audit_purge"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def purge(self, **data) -> int:
+        """Delete these events, and record that as an event with ``data``: the retention
+        purge (``purge_expired``) and nothing else.
+
+        The database's guard (migration 0009) lets a DELETE through only while this
+        transaction has set ``portal.audit_purge``; the flag is set and cleared around the
+        one statement, so nothing else in the transaction inherits it (on an error the
+        rollback undoes it). One statement in one transaction with its record: no other
+        writer ever touches these rows, so it waits for nobody and blocks nobody.
+        """
+        with transaction.atomic(using=self.db):
+            by_action = dict(self.order_by().values_list("action").annotate(models.Count("pk")))
+            span = self.aggregate(oldest=models.Min("created_at"), newest=models.Max("created_at"))
+            if not by_action:
+                return 0
+            with _purge_flag(connections[self.db]):
+                deleted = self.delete()[0]
+            AuditEvent.record(
+                AuditEvent.Action.AUDIT_PURGED,
+                data={
+                    **data,
+                    "deleted": deleted,
+                    "by_action": by_action,
+                    "oldest": span["oldest"].isoformat(),
+                    "newest": span["newest"].isoformat(),
+                },
+            )
+        return deleted
+
+
+@contextmanager
+def _purge_flag(connection):
+    if connection.vendor != "postgresql":
+        yield  # no database guard to lift: SQLite has the model's only
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL {PURGE_FLAG} = 'on'")
+        yield
+        cursor.execute(f"SET LOCAL {PURGE_FLAG} = 'off'")
+
+
 class AuditEvent(AppendOnly):
+    """Who did what, when. Append-only in the model (``AppendOnly``) and, on PostgreSQL,
+    in the database too (migration 0009): UPDATE, DELETE and TRUNCATE are refused, except
+    nulling an event's ``ip`` (account erasure) and ``objects.purge()`` (retention). What
+    an event names (actor, code, phone, request) cannot be deleted under it (PROTECT):
+    accounts are erased instead, requests closed."""
+
     class Action(models.TextChoices):
         CODE_ISSUED = "code_issued", _("Code issued")
         CODE_REVEALED = "code_revealed", _("Code revealed")
@@ -916,28 +1063,32 @@ class AuditEvent(AppendOnly):
         TICKET_VERIFIED = "ticket_verified", _("Request verification updated")
         KEYS_ROTATED = "keys_rotated", _("Keys rotated")
         ACCOUNT_DELETED = "account_deleted", _("Account deleted")
-        DEVICE_LOCKED = "device_locked", _("Device locked after failed guesses")
+        DEVICE_LOCKED = "device_locked", _("Device locked")
         DEVICE_UNLOCKED = "device_unlocked", _("Device unlocked")
         EXPORTED = "exported", _("Report exported")
         IMPORTED = "imported", _("Devices imported")
+        DEVICE_TRANSFERRED = "device_transferred", _("Device owner changed")
+        AUDIT_PURGED = "audit_purged", _("Audit events past retention deleted")
 
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=254, blank=True)
     action = models.CharField(max_length=20, choices=Action)
     code = models.ForeignKey(
-        ActivationCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ActivationCode, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     device = models.ForeignKey(
-        Device, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     ticket = models.ForeignKey(
-        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Ticket, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

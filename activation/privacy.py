@@ -8,9 +8,9 @@ retrieves codes through "Show my code", which asks for the password and is audit
 requests, messages, attempts, sessions and allauth's tables, so it lives here as one
 function rather than on a model. In one transaction, with the rows it changes locked:
 
-- the account's phones are released (no owner) and their active or suspended codes
-  revoked, each revocation audited: whoever holds the phone next asks support for a
-  new code, and nobody can use the old one;
+- the account's phones are released (no owner, ``Device.transfer_to``) and their active
+  or suspended codes revoked, each release and revocation audited: whoever holds the
+  phone next asks support for a new code, and nobody can use the old one;
 - open requests are closed as rejected, with an internal note, each change audited;
 - personal data is erased: e-mail replaced by ``deleted-<random>@invalid``, names
   blanked, password unusable, account inactive without staff rights; allauth e-mail
@@ -229,7 +229,10 @@ def delete_account(user, *, by) -> dict:
             tickets.exclude(**{field: ""}).update(**{field: DELETED_BODY})
         closed = _close_requests(ticket_ids, locked, by, now)
         revoked = _revoke_codes(device_ids, by, now)
-        Device.objects.filter(pk__in=device_ids).update(owner=None, updated_at=now)
+        # Released on the account's behalf, as its owner could (the erasure's own event
+        # below names who ran it).
+        for device in Device.objects.filter(pk__in=device_ids):
+            device.transfer_to(None, by=locked, reason=REVOKE_REASON)
         ActivationAttempt.objects.filter(device_id__in=device_ids).exclude(ip=None).update(ip=None)
         # Append-only rows: nulling the personal field only, as a queryset update.
         AuditEvent.objects.filter(actor=locked).exclude(ip=None).update(ip=None)

@@ -232,8 +232,10 @@ def _help_feedback(request, entry):
 @login_required
 def device_list(request):
     open_requests = Ticket.objects.open().filter(customer=request.user).order_by("created_at")
-    devices = Device.objects.owned_by(request.user).prefetch_related(
-        Prefetch("tickets", queryset=open_requests, to_attr="open_requests")
+    devices = (
+        Device.objects.owned_by(request.user)
+        .with_code_status()
+        .prefetch_related(Prefetch("tickets", queryset=open_requests, to_attr="open_requests"))
     )
     return render(request, "activation/device_list.html", {"devices": devices})
 
@@ -276,11 +278,15 @@ def device_detail(request, public_id):
     device = get_object_or_404(Device.objects.owned_by(request.user), public_id=public_id)
     device_codes = list(device.codes.all())
     current = next((code for code in device_codes if code.status == "active"), None)
+    # Only the newest code counts: an older one suspended before a new code changes nothing.
+    newest = device_codes[0] if device_codes else None
+    suspended = newest if newest and newest.status == "suspended" else None
     requests = device.tickets.filter(customer=request.user).order_by("-created_at")
     context = {
         "device": device,
         "codes": device_codes,
         "current": current,
+        "suspended": suspended,
         "can_reveal": current is not None and current.kind == ActivationCode.Kind.SUPPORT,
         "requests": requests,
         "open_request": next((t for t in requests if t.is_open), None),

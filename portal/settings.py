@@ -366,6 +366,8 @@ TICKET_RESPONSE_HOURS = envint("TICKET_RESPONSE_HOURS", 24)
 # attempts are deleted, closed requests lose their personal data, after this many days.
 RETENTION_ATTEMPTS_DAYS = envint("RETENTION_ATTEMPTS_DAYS", 180)
 RETENTION_TICKETS_DAYS = envint("RETENTION_TICKETS_DAYS", 730)
+# Audit events are deleted after this many days (seven years), the purge itself audited.
+RETENTION_AUDIT_DAYS = envint("RETENTION_AUDIT_DAYS", 2555)
 
 # Addresses or networks allowed to read /metrics (portal/metrics.py); anybody else gets 404.
 METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", "127.0.0.1")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from activation import codes
 from activation.demo import enrol_demo_mfa
-from activation.models import AuditEvent, Device
+from activation.models import ActivationCode, AuditEvent, Device, Ticket
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_refused_status_change_is_a_message(desk, agent, issued):
     code, _ = issued
     code.revoke(agent, reason="gone")
     response = act(desk, code, "suspend_codes", "again")
-    assert "The code is already revoked." in texts(response)
+    assert "This code is no longer active: it is “Revoked”." in texts(response)
     code.refresh_from_db()
     assert code.status == "revoked"
 
@@ -208,3 +208,52 @@ def test_an_agent_locks_a_stolen_phone_from_the_list_with_a_reason(desk, agent, 
     assert event.data == {"reason": "Owner reported it stolen"}
     page = desk.get(reverse("admin:activation_device_change", args=[device.pk]))
     assert "Locked by an agent since" in page.content.decode()
+
+
+def test_a_phones_new_owner_needs_a_reason_and_is_audited(desk, agent, issued, other_customer):
+    device = issued[0].device
+    owner = device.owner
+    url = reverse("admin:activation_device_change", args=[device.pk])
+    form = {
+        "serial": device.serial,
+        "model_name": "Lumia 930 (blue)",
+        "os_version": device.os_version,
+        "batch": device.batch,
+        "owner": other_customer.pk,
+    }
+
+    refused = desk.post(url, {**form, "transfer_reason": ""})
+    device.refresh_from_db()
+    assert refused.status_code == 200
+    assert "Say why the phone changes owner." in refused.content.decode()
+    assert (device.owner, device.model_name) == (owner, "Lumia 930")
+
+    desk.post(url, {**form, "transfer_reason": "Ownership review: receipt seen"})
+    device.refresh_from_db()
+    assert (device.owner, device.model_name) == (other_customer, "Lumia 930 (blue)")
+    event = AuditEvent.objects.get(action="device_transferred")
+    assert (event.actor, event.device) == (agent, device)
+    assert event.data == {
+        "from": f"user:{owner.pk}",
+        "to": f"user:{other_customer.pk}",
+        "reason": "Ownership review: receipt seen",
+    }
+
+
+def test_the_desk_tells_request_code_codes_from_agents_codes(desk, agent, customer, make_device):
+    device = make_device(owner=customer)
+    ticket, _ = Ticket.objects.request_code(device, reason="After a reset", customer=customer)
+    by_phone, _ = ticket.issue_code(by_possession=True)
+    Ticket.objects.filter(pk=ticket.pk).update(status="in_progress", email_confirmed=True)
+    ticket.refresh_from_db()
+    ticket.issue_code(by=agent)
+
+    listing = desk.get(reverse("admin:activation_activationcode_changelist")).content.decode()
+    device_page = desk.get(reverse("admin:activation_device_change", args=[device.pk]))
+    code_page_body = desk.get(code_page(by_phone)).content.decode()
+
+    for body in (listing, device_page.content.decode(), code_page_body):
+        assert "Issued for the phone’s request code" in body
+    for body in (listing, device_page.content.decode()):
+        assert "Issued by support" in body
+    assert ActivationCode.objects.count() == 2

@@ -105,6 +105,9 @@ def test_caller_without_account_sees_the_request_after_signing_up(client, desk, 
     assert ticket.customer.email.lower() == "new.caller@example.org"
     assert list(Ticket.objects.owned_by(ticket.customer)) == [ticket]
     assert device.owner == ticket.customer
+    moved = AuditEvent.objects.get(action="device_transferred", device=device)
+    assert (moved.actor, moved.data["from"]) == (None, None)
+    assert moved.data["to"] == f"user:{ticket.customer.pk}"
 
 
 def test_signing_up_never_takes_an_owned_phone(client, desk, customer, make_device):
@@ -121,6 +124,7 @@ def test_signing_up_never_takes_an_owned_phone(client, desk, customer, make_devi
     device.refresh_from_db()
     assert Ticket.objects.get().customer == user
     assert device.owner == customer
+    assert not AuditEvent.objects.filter(action="device_transferred").exists()
 
 
 def test_customers_cannot_open_phone_requests(client, customer):

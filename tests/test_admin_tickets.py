@@ -255,7 +255,7 @@ def test_refused_change_is_a_message_and_changes_nothing(desk, agent, ticket):
     assert texts(response) == [f"{ticket.reference}: This request is already closed."]
     assert Ticket.objects.filter(pk=ticket.pk).values().get() == before
     response = issue(desk, ticket)
-    assert "This request is closed." in texts(response)[-1]
+    assert "This request is already closed." in texts(response)[-1]
     assert Ticket.objects.filter(pk=ticket.pk).values().get() == before
 
 
@@ -306,3 +306,18 @@ def test_two_agents_issuing_at_once_make_one_code(agent, manager, ticket):
     assert sorted(statuses) == [200, 302]  # one sees the code, the other an error
     assert ActivationCode.objects.filter(ticket=ticket).count() == 1
     assert ActivationCode.objects.filter(device=ticket.device, status="active").count() == 1
+
+
+def test_refusals_are_told_in_the_agents_language(desk, agent, ticket, settings):
+    ticket.reject(agent, "Duplicate")
+    desk.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+
+    response = desk.post(
+        reverse("admin:activation_ticket_changelist") + "?status=all",
+        {"action": "resolve", "_selected_action": [ticket.pk], "index": 0},
+    )
+    issued = issue(desk, ticket)
+
+    expected = f"{ticket.reference}: Diese Anfrage ist bereits geschlossen."
+    assert texts(response) == [expected]
+    assert texts(issued)[-1] == "Diese Anfrage ist bereits geschlossen."

@@ -171,3 +171,36 @@ def test_the_phone_page_shows_state_codes_and_requests(
         assert plaintext not in body
         assert plaintext[:5] not in body
     assert "Show my code" in body
+
+
+def test_a_phone_whose_code_is_suspended_is_not_told_the_code_still_works(
+    client, customer, make_device, make_code
+):
+    device = make_device(owner=customer, activation_state=Device.State.ACTIVATED)
+    code, _ = make_code(device)
+    code.suspend("used on 3 other devices")
+    client.force_login(customer)
+
+    page = client.get(reverse("device_detail", args=[device.public_id])).content.decode()
+    listing = client.get(reverse("device_list")).content.decode()
+
+    assert "it still works" not in page
+    assert "its code is suspended because it was used on other phones" in page
+    assert f"Your code ending in {code.hint} is suspended" in page
+    assert "Suspended: used on other phones. Request a new code." in listing
+
+
+def test_a_code_issued_for_the_phones_request_code_is_not_said_to_be_from_support(
+    client, customer, agent, make_device, make_code
+):
+    device = make_device(owner=customer)
+    make_code(device, kind=ActivationCode.Kind.FACTORY)
+    ticket, _ = Ticket.objects.request_code(device, reason="After a reset", customer=customer)
+    ticket.issue_code(by_possession=True)
+    client.force_login(customer)
+
+    page = client.get(reverse("device_detail", args=[device.public_id])).content.decode()
+
+    assert "Issued for the phone’s request code" in page
+    assert "Issued by support" not in page
+    assert "Factory" in page

@@ -2,7 +2,8 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 
 from activation import codes
 from activation.models import (
@@ -125,7 +126,7 @@ def test_suspend_and_revoke_change_only_active_codes(make_device, make_code, age
     code.suspend("used on 2 other devices")
     assert ActivationCode.objects.get(pk=code.pk).status == "suspended"
     with pytest.raises(DomainError) as caught:
-        code.revoke(by=agent)
+        code.revoke(by=agent, reason="lost phone")
     assert caught.value.code == "not_active"
     assert AuditEvent.objects.filter(action="code_suspended", code=code).count() == 1
     assert not AuditEvent.objects.filter(action="code_revoked").exists()
@@ -168,6 +169,96 @@ def test_records_are_append_only(model, make_device):
     with pytest.raises(DomainError):
         row.delete()
     assert model.objects.filter(pk=row.pk).exists()
+
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the audit log's database guard is a PostgreSQL trigger (SQLite: the model's only)",
+)
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda pk: AuditEvent.objects.filter(pk=pk).update(action="code_revoked"),
+        lambda pk: AuditEvent.objects.filter(pk=pk).update(ip=None, data={"forged": True}),
+        lambda pk: AuditEvent.objects.filter(pk=pk).delete(),
+        lambda pk: AuditEvent.objects.all().delete(),
+        lambda pk: raw("UPDATE activation_auditevent SET actor_label = 'x' WHERE id = %s", [pk]),
+        lambda pk: raw("DELETE FROM activation_auditevent WHERE id = %s", [pk]),
+    ],
+    ids=[
+        "orm-update",
+        "orm-update-more-than-ip",
+        "orm-delete",
+        "orm-delete-all",
+        "sql-update",
+        "sql-delete",
+    ],
+)
+def test_the_database_refuses_to_rewrite_the_audit_log(rewrite, customer, make_device):
+    device = make_device(owner=customer)
+    event = AuditEvent.record(
+        AuditEvent.Action.CODE_REVEALED, actor=customer, device=device, ip="203.0.113.9"
+    )
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        rewrite(event.pk)
+
+    kept = AuditEvent.objects.get(pk=event.pk)
+    assert (kept.action, kept.actor_label, kept.ip, kept.data) == (
+        "code_revealed",
+        f"user:{customer.pk}",
+        "203.0.113.9",
+        {},
+    )
+
+
+def raw(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_database_refuses_to_truncate_the_audit_log(customer):
+    # Committed first, as a real log is (TRUNCATE waits for no pending checks then).
+    AuditEvent.record(AuditEvent.Action.DEVICE_REGISTERED, actor=customer)
+
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        raw("TRUNCATE activation_auditevent CASCADE")
+
+    assert AuditEvent.objects.count() == 1
+
+
+@postgres_only
+def test_the_database_lets_erasure_null_an_events_address_and_nothing_else(customer):
+    event = AuditEvent.record(AuditEvent.Action.CODE_REVEALED, actor=customer, ip="203.0.113.9")
+
+    AuditEvent.objects.filter(pk=event.pk).update(ip=None)
+
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert (event.action, event.actor_id, event.ip) == ("code_revealed", customer.pk, None)
+
+
+@pytest.mark.parametrize("named", ["actor", "device", "ticket"])
+def test_what_an_audit_event_names_cannot_be_deleted_from_under_it(
+    named, customer, make_device, make_ticket
+):
+    """Deleting would rewrite the event (its link set to NULL); erasure or closing is
+    the way, so the delete is refused and the event stays whole."""
+    device = make_device(owner=customer)
+    fields = {"actor": customer, "device": device}
+    if named == "ticket":
+        fields = {"ticket": make_ticket(device)}
+    AuditEvent.record(AuditEvent.Action.TICKET_OPENED, **fields)
+
+    with pytest.raises(ProtectedError):
+        fields[named].delete()
+
+    event = AuditEvent.objects.get()
+    assert getattr(event, f"{named}_id") == fields[named].pk
 
 
 def test_device_wording_follows_the_os_version(make_device):

@@ -366,7 +366,10 @@ def test_staff_accounts_are_refused_by_the_admin_action(client, manager, agent):
 
     response = run_erase(client, agent)
 
-    assert any("Staff accounts" in str(m) for m in get_messages(response.wsgi_request))
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"{agent.email}: Staff accounts are not erased here: remove their rights, then an "
+        "administrator closes the account."
+    ]
     agent.refresh_from_db()
     assert agent.is_active
 
@@ -376,3 +379,19 @@ def test_attempts_on_released_phones_keep_no_address(customer, history):
     attempts = ActivationAttempt.objects.filter(device=history["phone"])
     assert attempts.count() == 2
     assert set(attempts.values_list("ip", flat=True)) == {None}
+
+
+def test_a_superusers_hard_delete_of_an_audited_account_is_refused_with_the_reason(
+    client, django_user_model, customer, history
+):
+    root = django_user_model.objects.create_superuser(email="root@example.com")
+    enrol_demo_mfa(root)
+    client.force_login(root)
+    url = reverse("admin:accounts_user_delete", args=[customer.pk])
+
+    page = client.get(url).content.decode()
+    client.post(url, {"post": "yes"})
+
+    assert "Cannot delete user" in page and "audit event" in page
+    assert django_user_model.objects.filter(pk=customer.pk, email=customer.email).exists()
+    assert AuditEvent.objects.filter(actor=customer).exists()

@@ -1,5 +1,5 @@
-"""Retention: `purge_expired` deletes old activation attempts and strips old closed
-requests of personal data, in batches, and a second run finds nothing to do."""
+"""Retention: `purge_expired` deletes old activation attempts and audit events and strips
+old closed requests of personal data, in batches, and a second run finds nothing to do."""
 
 from datetime import timedelta
 from io import StringIO
@@ -117,3 +117,37 @@ def test_attempt_rows_still_refuse_one_by_one_deletion(phone):
         row.delete()
     purge()
     assert not ActivationAttempt.objects.exists()
+
+
+def event(days, action=AuditEvent.Action.CODE_ISSUED, **fields):
+    return AuditEvent.record(action, created_at=days_ago(days), **fields)
+
+
+def test_audit_events_past_retention_are_purged_and_the_purge_is_audited(settings, agent, phone):
+    settings.RETENTION_AUDIT_DAYS = 365
+    for days in (400, 500, 600):
+        event(days, device=phone, actor=agent)
+    event(700, AuditEvent.Action.CODE_REVEALED, device=phone)
+    kept = event(364, device=phone)
+
+    output = purge("--batch-size", "2")
+
+    assert "Deleted 4 audit events older than 365 days." in output
+    purged = AuditEvent.objects.get(action=AuditEvent.Action.AUDIT_PURGED)
+    assert purged.actor is None and purged.actor_label == ""
+    assert purged.data["deleted"] == 4
+    assert purged.data["by_action"] == {"code_issued": 3, "code_revealed": 1}
+    assert purged.data["retention_days"] == 365
+    assert purged.data["oldest"] < purged.data["newest"] < purged.data["older_than"]
+    assert set(AuditEvent.objects.values_list("pk", flat=True)) == {kept.pk, purged.pk}
+    # Nothing left to do: no second event either.
+    assert "Deleted 0 audit events" in purge()
+    assert AuditEvent.objects.count() == 2
+
+
+def test_dry_run_counts_audit_events_and_deletes_none(settings, phone):
+    settings.RETENTION_AUDIT_DAYS = 365
+    event(400, device=phone)
+
+    assert "1 audit events" in purge("--dry-run")
+    assert AuditEvent.objects.count() == 1

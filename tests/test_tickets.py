@@ -255,3 +255,74 @@ def test_agent_revoke_needs_permission(make_device, make_code, customer, agent):
     code.revoke(by=agent, reason="lost phone")
     assert ActivationCode.objects.get(pk=code.pk).status == "revoked"
     assert Permission.objects.filter(codename="issue_code").exists()
+
+
+def test_an_answer_the_request_can_no_longer_take_is_refused_and_not_kept(ticket, agent, customer):
+    """The customer's page still says "code issued" while an agent closes the request:
+    their answer is refused whole, ``worked`` included."""
+    verified(ticket).issue_code(by=agent)
+    stale = Ticket.objects.get(pk=ticket.pk)
+    ticket.resolve(agent)
+
+    for worked in (True, False):
+        with pytest.raises(DomainError) as caught:
+            stale.record_outcome(by=customer, worked=worked)
+        assert caught.value.code == "no_code_yet"
+        assert Ticket.objects.values_list("status", "worked").get(pk=ticket.pk) == (
+            Ticket.Status.RESOLVED,
+            None,
+        )
+
+
+def test_revoking_needs_a_reason_whoever_asks(make_device, make_code, agent):
+    code, _ = make_code(make_device())
+    for reason in ("", "   "):
+        with pytest.raises(DomainError) as caught:
+            code.revoke(by=agent, reason=reason)
+        assert caught.value.code == "reason_required"
+    assert ActivationCode.objects.get(pk=code.pk).status == "active"
+    assert not AuditEvent.objects.filter(action="code_revoked").exists()
+
+
+def test_a_phone_changes_owner_through_one_audited_transfer(
+    make_device, customer, other_customer, agent
+):
+    device = make_device(owner=customer)
+    for by, reason, refusal in [
+        (other_customer, "It is mine", "permission_denied"),
+        (agent, " ", "reason_required"),
+    ]:
+        with pytest.raises(DomainError) as caught:
+            device.transfer_to(other_customer, by=by, reason=reason)
+        assert caught.value.code == refusal
+    assert Device.objects.get(pk=device.pk).owner == customer
+
+    assert device.transfer_to(other_customer, by=agent, reason="Ownership review ACT-7K3M9Q")
+
+    assert Device.objects.get(pk=device.pk).owner == other_customer
+    event = AuditEvent.objects.get(action="device_transferred")
+    assert (event.actor, event.device) == (agent, device)
+    assert event.data == {
+        "from": f"user:{customer.pk}",
+        "to": f"user:{other_customer.pk}",
+        "reason": "Ownership review ACT-7K3M9Q",
+    }
+    # The owner may let their own phone go, and nobody else's.
+    with pytest.raises(DomainError):
+        device.transfer_to(None, by=customer, reason="Sold it")
+    assert device.transfer_to(None, by=other_customer, reason="Sold it")
+    assert Device.objects.get(pk=device.pk).owner is None
+
+
+def test_a_code_issued_for_an_unowned_phone_gives_it_to_the_customer_audited(
+    make_device, customer, agent
+):
+    device = make_device()
+    ticket, _ = Ticket.objects.request_code(device, reason="Bought it used", customer=customer)
+
+    verified(ticket).issue_code(by=agent)
+
+    assert Device.objects.get(pk=device.pk).owner == customer
+    event = AuditEvent.objects.get(action="device_transferred")
+    assert (event.actor, event.device, event.data["to"]) == (agent, device, f"user:{customer.pk}")
+    assert ticket.reference in event.data["reason"]

@@ -35,8 +35,6 @@ def change_status(code, action, by, reason):
     elif action == "reinstate":
         code.reinstate(by, reason=reason)
     elif action == "revoke":
-        if not reason:
-            raise DomainError("reason_required", "Say why the code is revoked.")
         code.revoke(by, reason=reason)
 
 
@@ -46,14 +44,22 @@ DONE = {"suspend": _("suspended"), "reinstate": _("reinstated"), "revoke": _("re
 @admin.register(ActivationCode)
 class ActivationCodeAdmin(StreamingExportMixin, ReadOnlyAdmin):
     report_resource_class = resources.ActivationCodeResource
-    list_display = ["masked", "device", "kind", "status", "issued_at", "use_count", "misuse_count"]
+    list_display = [
+        "masked",
+        "device",
+        "origin",
+        "status",
+        "issued_at",
+        "use_count",
+        "misuse_count",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["=device__imei", "=hint"]
     list_select_related = ["device"]
     fields = [
         "masked",
         "device",
-        "kind",
+        "origin",
         "status",
         "status_reason",
         "issued_by",
@@ -69,6 +75,10 @@ class ActivationCodeAdmin(StreamingExportMixin, ReadOnlyAdmin):
     readonly_fields = fields
     action_form = ReasonActionForm
     actions = ["suspend_codes", "reinstate_codes", "revoke_codes", "reveal"]
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def origin(self, obj):
+        return obj.get_origin_display()
 
     def has_issue_permission(self, request):
         return request.user.has_perm("activation.issue_code")

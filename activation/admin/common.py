@@ -13,21 +13,52 @@ from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
-# Words for refusals whose model message is only the machine-readable code.
+# What the desk reads when a model method refuses a change, by ``DomainError.code`` (or
+# "code:about" where the error says what it is about), in the agent's language; the
+# error's own message is English, for logs. Every code a model method raises has its
+# words here; the fallback names the code.
 ERROR_MESSAGES = {
     "permission_denied": _("You do not have permission to do that."),
     "reason_required": _("Give a reason."),
+    "reason_required:reveal": _("Say why you need to see this code."),
+    "reason_required:revoke": _("Say why the code is revoked."),
+    "reason_required:reject": _("Say why the request is rejected."),
+    "reason_required:transfer": _("Say why the phone changes owner."),
+    "reason_required:request": _("Say what happened on the phone."),
+    "override_reason_required": _("Give a reason to override."),
     "contains_code": _("Messages never carry activation codes: remove it."),
+    "empty_message": _("Write a message first."),
+    "not_open": _("This request is already closed."),
+    "already_open": _("This request is already being worked."),
+    "other_open": _("Another request for this phone is open."),
+    "no_code_yet": _("There is no code on this request to try yet."),
+    "wrong_kind": _("Ownership reviews do not issue codes."),
+    "not_issuable": _("No code can be issued while the request is “%(status)s”."),
+    "verification_incomplete": _("Confirm the IMEI and the account e-mail before issuing a code."),
+    "code_limit": _(
+        "This phone already had %(limit)s support codes in 30 days; a manager must override."
+    ),
+    "not_active": _("This code is no longer active: it is “%(status)s”."),
+    "not_suspended": _("Only a suspended code can be reinstated."),
+    "newer_code": _("The phone already has a newer active code."),
+    "not_locked": _("This phone is not locked."),
+    "already_locked": _("This phone is already locked."),
+    "already_registered": _("This phone is already registered to this account."),
+    "already_deleted": _("This account was already deleted."),
+    "staff_account": _(
+        "Staff accounts are not erased here: remove their rights, then an administrator "
+        "closes the account."
+    ),
 }
 
 
 def error_text(error) -> str:
-    """What to tell the agent about a refused change (a ``DomainError``)."""
-    text = str(error)
-    if text and text != error.code:
-        return text
-    fallback = _("This change was refused (%(code)s).") % {"code": error.code}
-    return str(ERROR_MESSAGES.get(error.code, fallback))
+    """What to tell the agent about a refused change (a ``DomainError``), translated."""
+    about = error.params.get("about")
+    words = ERROR_MESSAGES.get(f"{error.code}:{about}") or ERROR_MESSAGES.get(error.code)
+    if words is None:
+        return str(_("This change was refused (%(code)s).") % {"code": error.code})
+    return str(words) % {name: str(value) for name, value in error.params.items()}
 
 
 def refuse(model_admin, request, error):

@@ -1,8 +1,11 @@
 """Phones and their activation attempts: find a phone by IMEI or serial, see what it
-tried and which codes it had, lock a stolen phone (with a reason) and unlock it."""
+tried and which codes it had, lock a stolen phone (with a reason) and unlock it, give
+it another owner (with a reason, through ``Device.transfer_to``, audited)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -12,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from .. import resources
 from ..admin_exports import DeviceImportMixin, StreamingExportMixin
 from ..models import ActivationAttempt, Device, DomainError
-from .common import LargeTableAdmin, ReadOnlyAdmin, ReasonActionForm, posted_reason, refuse
+from .common import (
+    ERROR_MESSAGES,
+    LargeTableAdmin,
+    ReadOnlyAdmin,
+    ReasonActionForm,
+    posted_reason,
+    refuse,
+)
 
 RECENT_ROWS = 10
 
@@ -61,7 +71,7 @@ def codes_table(device) -> str:
                     reverse("admin:activation_activationcode_change", args=[c.pk]),
                     c.masked,
                 ),
-                c.get_kind_display(),
+                c.get_origin_display(),
                 c.get_status_display(),
                 f"{c.issued_at:%Y-%m-%d %H:%M}",
                 c.issued_by.email if c.issued_by else "—",
@@ -69,6 +79,26 @@ def codes_table(device) -> str:
             for c in codes
         ),
     )
+
+
+class DeviceAdminForm(forms.ModelForm):
+    transfer_reason = forms.CharField(
+        label=_("Why the owner changes"),
+        required=False,
+        max_length=200,
+        help_text=_("Needed when you change the owner (e.g. the ownership review it settles)."),
+    )
+
+    class Meta:
+        model = Device
+        fields = ["imei", "serial", "model_name", "os_version", "batch", "owner"]
+
+    def clean(self):
+        data = super().clean()
+        moving = self.instance.pk and "owner" in self.changed_data
+        if moving and not data.get("transfer_reason", "").strip():
+            self.add_error("transfer_reason", ERROR_MESSAGES["reason_required:transfer"])
+        return data
 
 
 @admin.register(Device)
@@ -88,6 +118,7 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
     search_fields = ["imei__exact", "=serial", "=owner__email"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
+    form = DeviceAdminForm
     fields = [
         "imei",
         "serial",
@@ -95,9 +126,10 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
         "os_version",
         "batch",
         "owner",
+        "transfer_reason",
         "activation_state",
         "activated_at",
-        "locked_since",
+        "locked_at",
         "public_id",
         "created_at",
         "updated_at",
@@ -107,7 +139,7 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
     readonly_fields = [
         "activation_state",
         "activated_at",
-        "locked_since",
+        "locked_at",
         "public_id",
         "created_at",
         "updated_at",
@@ -118,21 +150,35 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
     actions = ["lock", "unlock"]
     change_form_template = "admin/activation/device/change_form.html"
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [f for f in fields if f != "transfer_reason"]
+
     def get_readonly_fields(self, request, obj=None):
         # A phone's IMEI is its identity: it comes from manufacturing and never changes.
         if obj is not None:
             return ["imei", *self.readonly_fields]
         return self.readonly_fields
 
+    def save_model(self, request, obj, form, change):
+        if not (change and "owner" in form.changed_data):
+            return super().save_model(request, obj, form, change)
+        # The owner changes only through the model's audited method; the other fields
+        # on the form are saved with it, all or nothing.
+        others = [name for name in form.changed_data if name not in ("owner", "transfer_reason")]
+        with transaction.atomic():
+            if others:
+                obj.save(update_fields=[*others, "updated_at"])
+            obj.transfer_to(
+                form.cleaned_data["owner"],
+                by=request.user,
+                reason=form.cleaned_data["transfer_reason"],
+            )
+        return None
+
     @admin.display(boolean=True, description=_("locked"))
     def locked(self, obj):
         return obj.locked_at is not None
-
-    # The model field's label still says "after failed guesses" (changing it needs a
-    # migration); only an agent locks a phone now.
-    @admin.display(description=_("locked by an agent since"))
-    def locked_since(self, obj):
-        return obj.locked_at
 
     @admin.display(description=_("recent activation attempts"))
     def recent_attempts(self, obj):

@@ -149,6 +149,7 @@ class ReplyForm(forms.Form):
         required=False,
         empty_label=_("(none)"),
         help_text=_("Its text goes before what you write."),
+        error_messages={"invalid_choice": _("Choose a canned reply from the list.")},
     )
     body = forms.CharField(
         label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 5, "cols": 60})
@@ -495,7 +496,7 @@ class TicketAdmin(StreamingExportMixin, LargeTableAdmin):
         """Save the checklist; with "Issue new code", also issue it (all or nothing)."""
         form = VerifyForm(request.POST)
         if not form.is_valid():
-            raise DomainError("invalid", "; ".join(e for es in form.errors.values() for e in es))
+            return self.form_errors(request, form)
         issuing = "_issue" in request.POST
         with transaction.atomic():
             ticket.verify(request.user, **{f: form.cleaned_data[f] for f in CHECKLIST})
@@ -522,6 +523,11 @@ class TicketAdmin(StreamingExportMixin, LargeTableAdmin):
         page = TemplateResponse(request, "admin/activation/show_code.html", context)
         return secret_response(page)
 
+    def form_errors(self, request, form):
+        """A desk form that did not validate: its (translated) errors as one message."""
+        text = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        self.message_user(request, text, messages.ERROR)
+
     def reject(self, request, ticket):
         form = RejectForm(request.POST)
         form.is_valid()
@@ -531,7 +537,7 @@ class TicketAdmin(StreamingExportMixin, LargeTableAdmin):
     def reply(self, request, ticket):
         form = ReplyForm(request.POST)
         if not form.is_valid():
-            raise DomainError("invalid", _("Choose a canned reply from the list."))
+            return self.form_errors(request, form)
         internal = form.cleaned_data["kind"] == TicketMessage.Kind.INTERNAL
         ticket.post_message(request.user, form.message_body(), internal=internal)
         self.message_user(

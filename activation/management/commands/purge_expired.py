@@ -6,15 +6,21 @@
   reference, kind, channel, status, dates and phone, for reports, but lose everything
   personal: the customer link, the caller's e-mail, the free text (what happened,
   rejection and override reasons) and the whole message thread.
+- Audit events older than RETENTION_AUDIT_DAYS are deleted through
+  ``AuditEvent.objects.purge()``, which records what it removed as a new event: the
+  only DELETE the database lets through on the audit log (migration 0009).
 - Housekeeping that also holds personal data: expired sessions, expired rate-limit
   counters (keyed by IP address), and finished "account deleted" mail jobs (their
   argument is the erased account's former address).
 
 Work goes in batches of ``--batch-size`` rows, each in its own short transaction, so
 it never holds long locks and can be interrupted and run again: a second run finds
-nothing left to do. ``ActivationAttempt`` is append-only for application code
-(``Model.delete()`` raises); retention is the one sanctioned removal, done with
-``QuerySet.delete()``, which never calls ``Model.delete()``.
+nothing left to do. Audit events go in one statement with their record (all or
+nothing): no other writer touches those rows, so it waits for and blocks nobody.
+
+``ActivationAttempt`` is append-only for application code (``Model.delete()`` raises);
+retention is the one sanctioned removal, done with ``QuerySet.delete()``, which never
+calls ``Model.delete()``.
 """
 
 from datetime import timedelta
@@ -26,7 +32,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from activation.models import ActivationAttempt, Ticket, TicketMessage
+from activation.models import ActivationAttempt, AuditEvent, Ticket, TicketMessage
 
 CLOSED = [Ticket.Status.RESOLVED, Ticket.Status.REJECTED]
 
@@ -35,6 +41,14 @@ def expired_attempts(now=None):
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.RETENTION_ATTEMPTS_DAYS)
     return ActivationAttempt.objects.filter(created_at__lt=cutoff)
+
+
+def audit_cutoff(now=None):
+    return (now or timezone.now()) - timedelta(days=settings.RETENTION_AUDIT_DAYS)
+
+
+def expired_audit_events(now=None):
+    return AuditEvent.objects.filter(created_at__lt=audit_cutoff(now))
 
 
 def expired_tickets(now=None):
@@ -83,6 +97,13 @@ def pseudonymise_tickets(batch_size=1000, now=None) -> tuple[int, int]:
     return tickets, messages
 
 
+def purge_audit_events(now=None) -> int:
+    cutoff = audit_cutoff(now)
+    return expired_audit_events(now).purge(
+        older_than=cutoff.isoformat(), retention_days=settings.RETENTION_AUDIT_DAYS
+    )
+
+
 def purge_housekeeping(now=None) -> dict:
     from django_tasks_db.models import DBTaskResult
 
@@ -116,11 +137,14 @@ class Command(BaseCommand):
                 f"Would delete {expired_attempts(now).count()} activation attempts "
                 f"(older than {settings.RETENTION_ATTEMPTS_DAYS} days) and pseudonymise "
                 f"{expired_tickets(now).count()} closed requests "
-                f"(older than {settings.RETENTION_TICKETS_DAYS} days)."
+                f"(older than {settings.RETENTION_TICKETS_DAYS} days), and delete "
+                f"{expired_audit_events(now).count()} audit events "
+                f"(older than {settings.RETENTION_AUDIT_DAYS} days)."
             )
             return
         attempts = purge_attempts(batch_size, now)
         tickets, messages = pseudonymise_tickets(batch_size, now)
+        audit_events = purge_audit_events(now)
         housekeeping = purge_housekeeping(now)
         self.stdout.write(
             f"Deleted {attempts} activation attempts older than "
@@ -129,6 +153,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Pseudonymised {tickets} closed requests older than "
             f"{settings.RETENTION_TICKETS_DAYS} days ({messages} messages deleted)."
+        )
+        self.stdout.write(
+            f"Deleted {audit_events} audit events older than {settings.RETENTION_AUDIT_DAYS} days."
         )
         for name, count in housekeeping.items():
             self.stdout.write(f"Deleted {count} expired {name}.")

@@ -65,8 +65,8 @@ _dev = dev_secrets() if DEBUG else {}
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _dev.get("DJANGO_SECRET_KEY", "")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters, e.g. "
-        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters. "
+        "Run `python manage.py generate_secret_key` to make one."
     )
 
 ACTIVATION_KEYS = os.environ.get("ACTIVATION_KEYS") or _dev.get("ACTIVATION_KEYS", "")

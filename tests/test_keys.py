@@ -164,3 +164,23 @@ def test_rotation_refuses_when_a_needed_key_is_missing(settings, make_device, ma
         call_command("rotate_activation_keys")
     assert ActivationCode.objects.get(pk=code.pk).key_version == code.key_version
     assert codes.keyring().current.id == "new"
+
+
+def test_rotation_names_each_missing_key_once_with_its_count(settings, make_device, make_code):
+    newest, older = settings.ACTIVATION_KEYS.split(",")
+    for _ in range(3):
+        make_code(make_device())  # under the newest key
+    settings.ACTIVATION_KEYS = older
+    for _ in range(2):
+        make_code(make_device())
+    settings.ACTIVATION_KEYS = generate_key_entry("new")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("rotate_activation_keys")
+
+    message = str(refused.value)
+    lines = message.splitlines()
+    for entry, count in [(newest, "3 codes"), (older, "2 codes")]:
+        key_id = entry.split(":")[0]
+        assert message.count(key_id) == 1, message
+        assert any(key_id in line and count in line for line in lines), message

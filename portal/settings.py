@@ -145,6 +145,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default (`make run`) takes concurrent clicks: a transaction takes the
+    # write lock when it begins (two that read then write would otherwise deadlock and
+    # one fail at once with "database is locked"), a writer waits up to 20 s for the
+    # lock, and WAL lets pages read while another request writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 # Exports read from a replica when one is configured, and only inside
 # portal.routers.reading_from_replica(); everything else uses "default".
 if os.environ.get("DATABASE_REPLICA_URL"):

@@ -5,26 +5,54 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Calls whose first argument names an environment variable.
-READERS = {"envbool", "envint", "envlist", "os.environ.get", "os.getenv"}
 
 
 def _string(node) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def _variable_read(node) -> str | None:
-    """The environment variable an expression reads, if it reads one by a literal name."""
-    if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
-        return _string(node.slice)
-    if isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in READERS:
-        return _string(node.args[0])
-    return None
+def _readers(tree) -> set[str]:
+    """Calls that read the environment variable named by their first argument:
+    ``os.environ.get``, ``os.getenv``, and every helper of the settings that passes its
+    own first parameter to one of those (``envbool``, ``envint``, ``envlist``, ...)."""
+    readers = {"os.environ.get", "os.getenv"}
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    found = True
+    while found:
+        found = False
+        for function in functions:
+            if function.name in readers or not function.args.args:
+                continue
+            parameter = function.args.args[0].arg
+            for node in ast.walk(function):
+                passes_it = (
+                    isinstance(node, ast.Call)
+                    and ast.unparse(node.func) in readers
+                    and node.args
+                    and ast.unparse(node.args[0]) == parameter
+                ) or (
+                    isinstance(node, ast.Subscript)
+                    and ast.unparse(node.value) == "os.environ"
+                    and ast.unparse(node.slice) == parameter
+                )
+                if passes_it:
+                    readers.add(function.name)
+                    found = True
+                    break
+    return readers
 
 
 def variables_read_by_settings() -> set[str]:
+    """Every environment variable portal/settings.py reads by a literal name."""
     tree = ast.parse((ROOT / "portal" / "settings.py").read_text())
-    return {name for node in ast.walk(tree) if (name := _variable_read(node))}
+    readers = _readers(tree)
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
+            names.add(_string(node.slice))
+        elif isinstance(node, ast.Call) and node.args and ast.unparse(node.func) in readers:
+            names.add(_string(node.args[0]))
+    return names - {None}
 
 
 def variables_in_env_example() -> set[str]:

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 
 from . import activation, codes, possession, ratelimit
 from .api import client_ip
-from .code_pages import code_page
 from .models import Device, SupportContact, normalise_imei, validate_imei
 from .views import unavailable
 
@@ -62,7 +61,6 @@ def _outcome_words(device, outcome):
 
 
 @require_http_methods(["GET", "POST"])
-@code_page  # its screens show the phone's request code
 def simulator(request):
     if not (settings.DEBUG or request.user.is_staff):
         raise Http404

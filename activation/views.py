@@ -29,6 +29,7 @@ from portal.reporting import ShownCode
 
 from . import codes, help_content, possession, privacy, ratelimit
 from .api import client_ip
+from .code_pages import code_page
 from .forms import (
     NO_CODES,
     CodeRequestForm,
@@ -488,13 +489,13 @@ def ticket_outcome(request, reference):
 
 @require_POST
 @login_required
+@code_page
 def reveal_code(request, public_id):
     device = get_object_or_404(Device.objects.owned_by(request.user), public_id=public_id)
     return _reveal(request, device)
 
 
 @reauthentication_required
-@never_cache
 def _reveal(request, device):
     code = (
         ActivationCode.objects.owned_by(request.user)

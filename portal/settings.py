@@ -73,8 +73,8 @@ _dev = dev_secrets() if DEBUG else {}
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _dev.get("DJANGO_SECRET_KEY", "")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters, e.g. "
-        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters. "
+        "Run `python manage.py generate_secret_key` to make one."
     )
 
 ACTIVATION_KEYS = os.environ.get("ACTIVATION_KEYS") or _dev.get("ACTIVATION_KEYS", "")
@@ -153,6 +153,17 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default (`make run`) takes concurrent clicks: a transaction takes the
+    # write lock when it begins (two that read then write would otherwise deadlock and
+    # one fail at once with "database is locked"), a writer waits up to 20 s for the
+    # lock, and WAL lets pages read while another request writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 # Exports read from a replica when one is configured, and only inside
 # portal.routers.reading_from_replica(); everything else uses "default".
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -345,10 +356,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the language (static/js); the switcher is a form post.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 if not DEBUG:
     SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", True)

@@ -78,6 +78,49 @@ def test_start_up_accepts_valid_secrets():
     assert result.returncode == 0, result.stderr
 
 
+def bare_host():
+    """The environment of a host where nothing of the portal is configured yet."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("DJANGO_") and k not in {"ACTIVATION_KEYS"}
+    }
+
+
+def run(args, env):
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_a_bare_host_makes_its_secrets_then_starts_with_them():
+    bare = bare_host()
+    keys = run(["manage.py", "generate_activation_key"], bare)
+    assert keys.returncode == 0, keys.stderr
+    secret = run(["manage.py", "generate_secret_key"], bare)
+    assert secret.returncode == 0, secret.stderr
+    assert len(secret.stdout.strip()) >= 50
+
+    configured = bare | {
+        "ACTIVATION_KEYS": keys.stdout.strip(),
+        "DJANGO_SECRET_KEY": secret.stdout.strip(),
+    }
+    started = run(["manage.py", "check"], configured)
+    assert started.returncode == 0, started.stderr
+
+
+@pytest.mark.parametrize(
+    "entry_point",
+    [["manage.py", "check"], ["manage.py", "migrate"], ["-c", "import portal.wsgi"]],
+    ids=["check", "migrate", "wsgi"],
+)
+def test_a_bare_host_refuses_to_serve(entry_point):
+    result = run(entry_point, bare_host())
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+    assert "generate_secret_key" in result.stderr
+
+
 def test_rotation_moves_every_code_to_the_new_key(settings, make_device, make_code):
     old = settings.ACTIVATION_KEYS
     issued = [make_code(make_device()) for _ in range(7)]
@@ -121,3 +164,23 @@ def test_rotation_refuses_when_a_needed_key_is_missing(settings, make_device, ma
         call_command("rotate_activation_keys")
     assert ActivationCode.objects.get(pk=code.pk).key_version == code.key_version
     assert codes.keyring().current.id == "new"
+
+
+def test_rotation_names_each_missing_key_once_with_its_count(settings, make_device, make_code):
+    newest, older = settings.ACTIVATION_KEYS.split(",")
+    for _ in range(3):
+        make_code(make_device())  # under the newest key
+    settings.ACTIVATION_KEYS = older
+    for _ in range(2):
+        make_code(make_device())
+    settings.ACTIVATION_KEYS = generate_key_entry("new")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("rotate_activation_keys")
+
+    message = str(refused.value)
+    lines = message.splitlines()
+    for entry, count in [(newest, "3 codes"), (older, "2 codes")]:
+        key_id = entry.split(":")[0]
+        assert message.count(key_id) == 1, message
+        assert any(key_id in line and count in line for line in lines), message

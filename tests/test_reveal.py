@@ -134,7 +134,10 @@ def test_reveal_asks_whether_it_worked_and_yes_resolves(client, customer, issued
     device, ticket, _ = issued
     reauthenticate(client, customer)
     page = client.post(reverse("reveal_code", args=[device.public_id])).content.decode()
-    assert reverse("ticket_outcome", args=[ticket.reference]) in page
+    # The question is a link: the code page has no form (see test_security_headers).
+    assert reverse("ticket_detail", args=[ticket.reference]) in page
+    asked = client.get(reverse("ticket_detail", args=[ticket.reference])).content.decode()
+    assert reverse("ticket_outcome", args=[ticket.reference]) in asked
 
     response = client.post(
         reverse("ticket_outcome", args=[ticket.reference]), {"worked": "yes"}, follow=True

@@ -1,15 +1,20 @@
 """Production settings: Django's deploy checks pass and every response is hardened."""
 
 import os
+import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from packaging.version import Version
 
-from activation import urls
+from activation import codes, ratelimit, urls
+from activation.demo import enrol_demo_mfa
 from activation.keyring import generate_key_entry
 from activation.models import ActivationCode, HelpEntry, Ticket
 from tests.conftest import PASSWORD
@@ -60,6 +65,80 @@ def test_session_and_csrf_cookies_are_host_only_secure(client, customer):
     page = client.get(reverse("account_login"), secure=True)
     csrf = page.cookies.get("__Host-csrftoken") or client.cookies["__Host-csrftoken"]
     assert csrf["secure"]
+
+
+def test_the_language_cookie_is_secure_http_only_and_same_site(client, customer):
+    switched = client.post(reverse("set_language"), {"language": "fr", "next": "/"}, secure=True)
+    signed_in = client.post(
+        reverse("account_login"), {"login": customer.email, "password": PASSWORD}, secure=True
+    )
+    for response in [switched, signed_in]:
+        cookie = response.cookies[django_settings.LANGUAGE_COOKIE_NAME]
+        assert cookie["secure"] and cookie["httponly"], cookie.output()
+        assert cookie["samesite"] == "Lax", cookie.output()
+
+
+# Pages that show a code send no Referer and are kept by no cache ------------------------
+
+
+def _code_pages(customer, agent, make_device, make_code):
+    """(page, response, code it shows) for every page that shows an activation code."""
+    ratelimit.reset_all()
+    device = make_device(owner=customer)
+    make_code(device, kind=ActivationCode.Kind.FACTORY)
+    ticket, _ = Ticket.objects.request_code(device, reason="Asks for a code", customer=customer)
+    enrol_demo_mfa(agent)
+    agent.user_permissions.add(Permission.objects.get(codename="reveal_code"))
+    desk = Client()
+    desk.force_login(agent)
+
+    issued = desk.post(
+        reverse("admin:activation_ticket_desk", args=[ticket.pk, "verify"]),
+        {"imei_confirmed": "on", "email_confirmed": "on", "_issue": "1"},
+    )
+    code = ActivationCode.objects.active().get(device=device)
+    shown = issued.context["plaintext"]
+    yield "agent's issued code", issued, shown
+
+    revealed = desk.post(
+        reverse("admin:activation_activationcode_change", args=[code.pk]),
+        {
+            "CHANGE_FORM-action": "reveal",
+            "CHANGE_FORM-reason": "Owner on the phone",
+            "_selected_action": code.pk,
+            "index": 0,
+        },
+    )
+    yield "staff reveal", revealed, shown
+
+    owner = Client()
+    owner.force_login(customer)
+    first = owner.post(reverse("reveal_code", args=[device.public_id]))
+    yield "customer reveal", owner.post(first.headers["Location"], {"password": PASSWORD}), shown
+
+    # The phone simulator takes a code but never shows one back, right or wrong.
+    for typed in [codes.generate(), shown]:
+        screen = desk.post(reverse("simulator"), {"imei": device.imei, "code": typed})
+        body = screen.content.decode()
+        assert screen.status_code == 200
+        assert typed not in body and codes.normalise(typed) not in body
+
+
+def test_every_page_showing_a_code_sends_no_referrer_and_is_not_cached(
+    customer, agent, make_device, make_code
+):
+    seen = []
+    for page, response, shown in _code_pages(customer, agent, make_device, make_code):
+        assert response.status_code == 200, page
+        body = response.content.decode()
+        assert shown and shown in body, page
+        assert response.headers["Referrer-Policy"] == "no-referrer", page
+        assert "no-store" in response.headers["Cache-Control"], page
+        # Under no-referrer a browser posts forms with "Origin: null", which the CSRF
+        # check refuses: such a page offers links, never a form that would fail.
+        assert not re.search(r"<form[^>]*method=\"post\"", body, re.IGNORECASE), page
+        seen.append(page)
+    assert seen == ["agent's issued code", "staff reveal", "customer reveal"]
 
 
 # Every customer page carries the policy; the lock file pins the patched releases ------

@@ -16,9 +16,10 @@ from .. import codes as code_format
 from .. import resources
 from ..admin_exports import StreamingExportMixin
 from ..api import client_ip
+from ..code_pages import secret_response
 from ..codes import CodeUnavailable
 from ..models import ActivationCode, DomainError
-from .common import ReadOnlyAdmin, ReasonActionForm, posted_reason, refuse, secret_response
+from .common import ReadOnlyAdmin, ReasonActionForm, posted_reason, refuse
 
 BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 

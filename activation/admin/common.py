@@ -7,7 +7,6 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models.expressions import RawSQL
-from django.utils.cache import add_never_cache_headers
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
@@ -63,13 +62,6 @@ def error_text(error) -> str:
 
 def refuse(model_admin, request, error):
     model_admin.message_user(request, error_text(error), messages.ERROR)
-
-
-def secret_response(response):
-    """A response carrying a code: never cached, never kept by the browser."""
-    add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private
-    response["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 def posted_reason(request) -> str:

@@ -29,6 +29,7 @@ from portal.reporting import ShownCode
 from .. import codes as code_format
 from .. import resources
 from ..admin_exports import StreamingExportMixin
+from ..code_pages import secret_response
 from ..models import (
     CannedReply,
     DomainError,
@@ -39,7 +40,7 @@ from ..models import (
     validate_imei,
 )
 from ..models import Device as DeviceModel
-from .common import LargeTableAdmin, error_text, refuse, secret_response
+from .common import LargeTableAdmin, error_text, refuse
 from .devices import attempts_table, codes_table
 
 BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]

@@ -99,7 +99,8 @@ def test_customer_goes_from_sign_up_to_an_activated_phone(page, phone, agent):
     assert_accessible(phone)
     assert Device.objects.get(imei=imei).activation_state == "activated"
 
-    # Back on the reveal page: "Did it work?" Yes.
+    # Back on the reveal page: "Did it work?" leads to the request, where Yes closes it.
+    page.get_by_role("link", name="Did the code work on your phone?").click()
     page.get_by_role("button", name="Yes, the phone is activated").click()
     expect(flash(page)).to_contain_text("We closed this request.")
     expect(page.locator(".facts")).to_contain_text("Resolved")

@@ -1,4 +1,8 @@
-"""Print a fresh key entry usable as (or prepended to) ACTIVATION_KEYS."""
+"""Print a fresh key entry usable as (or prepended to) ACTIVATION_KEYS.
+
+Runs on a bare host, before any setting is valid: manage.py runs it without loading the
+settings, which refuse to load without ACTIVATION_KEYS.
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -10,6 +14,8 @@ class Command(BaseCommand):
         "Print a new id:key entry for ACTIVATION_KEYS. To rotate, put it first in the "
         "list, restart, then run rotate_activation_keys."
     )
+    # No settings are loaded when manage.py runs this: there is nothing to check.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--id", dest="key_id", help="Key id (default: k<date>-<random>).")

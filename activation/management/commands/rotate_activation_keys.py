@@ -7,6 +7,7 @@ stopped and no code is ever unreadable.
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Count
 
 from accounts.adapter import reencrypt_authenticators
 from activation import codes
@@ -22,14 +23,21 @@ class Command(BaseCommand):
     def handle(self, *args, batch_size, **options):
         current = codes.keyring().current.id
         configured = {key.id for key in codes.keyring()}
+        # Grouped and counted in the database: a million codes under a missing key are
+        # one line for the operator.
         missing = (
             ActivationCode.objects.exclude(key_version__in=configured)
-            .values_list("key_version", flat=True)
-            .distinct()
+            .values("key_version")
+            .annotate(count=Count("pk"))
+            .order_by("key_version")
         )
         if missing:
+            lines = "".join(
+                f"\n  {row['key_version']}: {row['count']} code{'' if row['count'] == 1 else 's'}"
+                for row in missing
+            )
             raise CommandError(
-                f"Codes are protected by keys that are not configured: {', '.join(missing)}. "
+                f"Codes are protected by keys that are not configured:{lines}\n"
                 "Put those keys back in ACTIVATION_KEYS (after the current one) and run again."
             )
         rotated = 0

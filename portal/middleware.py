@@ -1,5 +1,5 @@
 """Per-request plumbing for operations: a request id on every log line and response,
-one access log line per request, and the in-process request metrics.
+one access log line per request, and the request metrics (portal/metrics.py).
 
 ``RequestIdMiddleware`` goes first in MIDDLEWARE, so even a redirect to HTTPS carries
 an id. An incoming ``X-Request-ID`` (set by a proxy or load balancer) is kept only if it
@@ -83,7 +83,7 @@ class RequestIdMiddleware:
 
 
 class MetricsMiddleware:
-    """Counts requests by view, method and status, and their latency, in this process."""
+    """Counts requests by view, method and status, and their latency."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -92,7 +92,7 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         elapsed = time.perf_counter() - started
-        metrics.registry.observe(view_name(request), request.method, response.status_code, elapsed)
+        metrics.observe(view_name(request), request.method, response.status_code, elapsed)
         return response
 
 

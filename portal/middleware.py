@@ -11,10 +11,12 @@ inject text into logs.
 import logging
 import re
 import secrets
+import socket
 import time
 from functools import cache
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -80,6 +82,46 @@ class RequestIdMiddleware:
         finally:
             current_request.reset(request_token)
             current_request_id.reset(id_token)
+
+
+# Seconds a request body may go without a byte arriving (nginx's client_body_timeout
+# works the same way, per read). Behind the proxy, which buffers bodies (docs/deploy.md),
+# a body arrives at once; this bounds a client that reaches gunicorn directly.
+BODY_STALL_TIMEOUT = 10
+
+
+class BodyTimeoutMiddleware:
+    """A client that stops sending its request body is dropped after BODY_STALL_TIMEOUT.
+
+    gunicorn's threaded worker waits for a body with no time limit, and its --timeout
+    only watches the worker's main loop: 17 connections that declared a body and never
+    sent it held every thread, and /healthz went unanswered. gunicorn hands the client's
+    socket to the application (``gunicorn.socket``); a timeout on it makes a stalled
+    read fail, and the request is answered 408. Nothing more is read from that client
+    (gunicorn would otherwise wait up to 5 s more for the rest of the body), so the
+    connection closes once the answer is sent.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        client = request.META.get("gunicorn.socket")
+        if client is not None:
+            client.settimeout(BODY_STALL_TIMEOUT)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        # Django reports a failed read as UnreadablePostError from the socket's error.
+        if not isinstance(exception, TimeoutError) and not isinstance(
+            exception.__cause__, TimeoutError
+        ):
+            return None
+        logger.warning("Request body stalled for %s s in %s", BODY_STALL_TIMEOUT, request.path)
+        client = request.META.get("gunicorn.socket")
+        if client is not None:
+            client.shutdown(socket.SHUT_RD)
+        return HttpResponse(status=408)
 
 
 class MetricsMiddleware:

@@ -2,26 +2,15 @@
 latency from every worker of the server, domain numbers from the database."""
 
 import re
-import subprocess
-import sys
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from activation.models import ActivationAttempt, AuditEvent, HelpEntry, Ticket
-from tests.test_api_concurrency import (
-    BASE_DIR,
-    free_port,
-    server_env,
-    stop_gracefully,
-    wait_until_serving,
-)
+from tests.test_app_server import get, gunicorn, needs_postgres
 
 SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})? (?P<value>\S+)$")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -184,42 +173,6 @@ def test_an_empty_portal_still_answers_every_family(scrape):
     assert value(samples, "portal_report_exports_total") == 0
 
 
-@contextmanager
-def gunicorn(tmp_path, *options, **env):
-    """The port of gunicorn started with the project's config (portal/gunicorn.conf.py)
-    on the test database, with ``options`` added to the command line."""
-    port = free_port()
-    env = server_env(
-        PATH="/usr/bin:/bin",
-        LOG_LEVEL="WARNING",
-        # The portal's settings with static files served without collectstatic's manifest.
-        DJANGO_SETTINGS_MODULE="bench.pages_settings",
-        **env,
-    )
-    command = [sys.executable, "-m", "gunicorn", "-c", "portal/gunicorn.conf.py"]
-    command += ["portal.wsgi", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
-    with (tmp_path / "gunicorn.log").open("w") as log:
-        server = subprocess.Popen(
-            [*command, *options], cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        try:
-            wait_until_serving(server, port)
-            yield port
-        finally:
-            stop_gracefully([server])
-
-
-def _get(port, path):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=20) as response:
-        return response.status, response.read().decode()
-
-
-needs_postgres = pytest.mark.skipif(
-    django_settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
-    reason="the servers need the test database: set DATABASE_URL to PostgreSQL",
-)
-
-
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_every_scrape_counts_the_requests_of_every_worker(tmp_path):
@@ -231,10 +184,10 @@ def test_every_scrape_counts_the_requests_of_every_worker(tmp_path):
     ) as port:
         with ThreadPoolExecutor(6) as pool:
             statuses = list(
-                pool.map(lambda _: _get(port, reverse("help_index"))[0], range(requests))
+                pool.map(lambda _: get(port, reverse("help_index"))[0], range(requests))
             )
         assert statuses == [200] * requests
-        scrapes = [parse(_get(port, reverse("metrics"))[1]) for _ in range(6)]
+        scrapes = [parse(get(port, reverse("metrics"))[1]) for _ in range(6)]
 
     counted = [
         value(samples, "portal_http_requests_total", view="help_index", method="GET", status="200")

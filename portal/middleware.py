@@ -1,5 +1,5 @@
 """Per-request plumbing for operations: a request id on every log line and response,
-one access log line per request, and the in-process request metrics.
+one access log line per request, and the request metrics (portal/metrics.py).
 
 ``RequestIdMiddleware`` goes first in MIDDLEWARE, so even a redirect to HTTPS carries
 an id. An incoming ``X-Request-ID`` (set by a proxy or load balancer) is kept only if it
@@ -11,10 +11,12 @@ inject text into logs.
 import logging
 import re
 import secrets
+import socket
 import time
 from functools import cache
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -82,8 +84,48 @@ class RequestIdMiddleware:
             current_request_id.reset(id_token)
 
 
+# Seconds a request body may go without a byte arriving (nginx's client_body_timeout
+# works the same way, per read). Behind the proxy, which buffers bodies (docs/deploy.md),
+# a body arrives at once; this bounds a client that reaches gunicorn directly.
+BODY_STALL_TIMEOUT = 10
+
+
+class BodyTimeoutMiddleware:
+    """A client that stops sending its request body is dropped after BODY_STALL_TIMEOUT.
+
+    gunicorn's threaded worker waits for a body with no time limit, and its --timeout
+    only watches the worker's main loop: 17 connections that declared a body and never
+    sent it held every thread, and /healthz went unanswered. gunicorn hands the client's
+    socket to the application (``gunicorn.socket``); a timeout on it makes a stalled
+    read fail, and the request is answered 408. Nothing more is read from that client
+    (gunicorn would otherwise wait up to 5 s more for the rest of the body), so the
+    connection closes once the answer is sent.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        client = request.META.get("gunicorn.socket")
+        if client is not None:
+            client.settimeout(BODY_STALL_TIMEOUT)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        # Django reports a failed read as UnreadablePostError from the socket's error.
+        if not isinstance(exception, TimeoutError) and not isinstance(
+            exception.__cause__, TimeoutError
+        ):
+            return None
+        logger.warning("Request body stalled for %s s in %s", BODY_STALL_TIMEOUT, request.path)
+        client = request.META.get("gunicorn.socket")
+        if client is not None:
+            client.shutdown(socket.SHUT_RD)
+        return HttpResponse(status=408)
+
+
 class MetricsMiddleware:
-    """Counts requests by view, method and status, and their latency, in this process."""
+    """Counts requests by view, method and status, and their latency."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -92,7 +134,7 @@ class MetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         elapsed = time.perf_counter() - started
-        metrics.registry.observe(view_name(request), request.method, response.status_code, elapsed)
+        metrics.observe(view_name(request), request.method, response.status_code, elapsed)
         return response
 
 

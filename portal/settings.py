@@ -109,6 +109,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every response and log line has a request id (portal/middleware.py).
     "portal.middleware.RequestIdMiddleware",
+    # Before anything reads a body: bounds how long a stalled body holds a thread.
+    "portal.middleware.BodyTimeoutMiddleware",
     "portal.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ServiceUnavailableMiddleware",

@@ -119,7 +119,7 @@ def test_wrong_guesses_racing_the_owner_never_take_the_owners_activation(make_de
     assert device.activation_state == Device.State.ACTIVATED
 
 
-def _free_port():
+def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -151,7 +151,7 @@ def _start_server(port, env, log):
     )
 
 
-def _wait_until_serving(proc, port, attempts=100):
+def wait_until_serving(proc, port, attempts=100):
     for _ in range(attempts):
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/keys", timeout=10):
@@ -188,29 +188,33 @@ def server_env(inherited=(), **extra):
 @contextmanager
 def two_servers(env, tmp_path):
     """Ports of two running gunicorn servers with ``env``; logs in ``tmp_path``."""
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     logs = [(tmp_path / f"server-{port}.log").open("w") for port in ports]
     servers = [_start_server(port, env, log) for port, log in zip(ports, logs, strict=True)]
     try:
         for server, port in zip(servers, ports, strict=True):
-            _wait_until_serving(server, port)
+            wait_until_serving(server, port)
         yield ports
     finally:
-        # A graceful stop (SIGTERM): gunicorn's quick stop (SIGINT/SIGQUIT) shuts its
-        # thread pool down inside the signal handler, which can deadlock on the pool's
-        # lock when the signal lands while the main thread hands over a request (seen
-        # here about once in ten runs: the worker never exits).
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-                raise
+        stop_gracefully(servers)
         for log in logs:
             log.close()
+
+
+def stop_gracefully(servers):
+    # A graceful stop (SIGTERM): gunicorn's quick stop (SIGINT/SIGQUIT) shuts its
+    # thread pool down inside the signal handler, which can deadlock on the pool's
+    # lock when the signal lands while the main thread hands over a request (seen
+    # here about once in ten runs: the worker never exits).
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+            raise
 
 
 def _http_post(port, body):

@@ -1,7 +1,8 @@
 """/metrics: Prometheus text for the allow-listed scraper only; request counts and
-latency from this process, domain numbers from the database."""
+latency from every worker of the server, domain numbers from the database."""
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activation.models import ActivationAttempt, AuditEvent, HelpEntry, Ticket
-from portal import metrics
+from tests.test_app_server import get, gunicorn, needs_postgres
 
 SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})? (?P<value>\S+)$")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
@@ -41,10 +42,13 @@ def value(samples, name, **labels):
     return samples[(name, frozenset(labels.items()))]
 
 
+def delta(before, after, name, **labels):
+    key = (name, frozenset(labels.items()))
+    return after[key] - before.get(key, 0)
+
+
 @pytest.fixture
 def scrape(client, db):
-    metrics.registry.reset()
-
     def get(**extra):
         response = client.get(reverse("metrics"), **extra)
         assert response.status_code == 200
@@ -83,39 +87,42 @@ def test_behind_a_trusted_proxy_the_client_address_counts(client, db, settings):
 
 
 def test_requests_are_counted_by_view_and_status_with_latency(client, scrape):
+    before = scrape()
     client.get(reverse("help_index"))
     client.get(reverse("help_index"))
     client.get("/no-such-page/")
 
-    samples = scrape()
+    after = scrape()
 
     labels = {"view": "help_index", "method": "GET", "status": "200"}
-    assert value(samples, "portal_http_requests_total", **labels) == 2
-    assert value(
-        samples, "portal_http_requests_total", view="unmatched", method="GET", status="404"
+    assert delta(before, after, "portal_http_requests_total", **labels) == 2
+    assert delta(
+        before, after, "portal_http_requests_total", view="unmatched", method="GET", status="404"
     )
-    assert value(samples, "portal_http_request_duration_seconds_count", view="help_index") == 2
-    assert (
-        value(samples, "portal_http_request_duration_seconds_bucket", view="help_index", le="+Inf")
-        == 2
+    duration = "portal_http_request_duration_seconds"
+    assert delta(before, after, f"{duration}_count", view="help_index") == 2
+    assert delta(before, after, f"{duration}_bucket", view="help_index", le="+Inf") == 2
+    buckets = sorted(
+        (float(dict(labels)["le"]), count)
+        for (name, labels), count in after.items()
+        if name == f"{duration}_bucket" and dict(labels)["view"] == "help_index"
     )
-    buckets = [
-        value(samples, "portal_http_request_duration_seconds_bucket", view="help_index", le=le)
-        for le in [metrics._number(b) for b in metrics.BUCKETS]
-    ]
-    assert buckets == sorted(buckets)
-    assert value(samples, "portal_http_request_duration_seconds_sum", view="help_index") > 0
+    assert len(buckets) == 12  # 11 bounds and +Inf
+    counts = [count for _, count in buckets]
+    assert counts == sorted(counts)  # cumulative
+    assert delta(before, after, f"{duration}_sum", view="help_index") > 0
 
 
 def test_rate_limited_requests_are_counted(client, scrape):
     entry = HelpEntry.objects.filter(language="en").first()
     url = reverse("help_feedback", args=[entry.slug])
+    before = scrape()
     statuses = [client.post(url, {"helpful": "yes"}).status_code for _ in range(11)]
     assert statuses[-1] == 429
 
-    samples = scrape()
+    after = scrape()
 
-    assert value(samples, "portal_http_rate_limited_total", view="help_feedback") == 1
+    assert delta(before, after, "portal_http_rate_limited_total", view="help_feedback") == 1
 
 
 def test_domain_numbers_come_from_the_database(scrape, customer, make_device, make_ticket):
@@ -166,7 +173,29 @@ def test_an_empty_portal_still_answers_every_family(scrape):
     assert value(samples, "portal_report_exports_total") == 0
 
 
-def test_label_values_are_escaped():
-    out = metrics.Exposition()
-    out.family("x_total", "counter", "Test.", [("", {"view": 'a"b\\c\nd'}, 1)])
-    assert out.text().splitlines()[-1] == 'x_total{view="a\\"b\\\\c\\nd"} 1'
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_every_scrape_counts_the_requests_of_every_worker(tmp_path):
+    requests = 90
+    # Three workers behind one address; a low --max-requests restarts some of them on
+    # the way, and what they counted before must still be in every scrape.
+    with gunicorn(
+        tmp_path, "--workers", "3", "--max-requests", "40", "--max-requests-jitter", "0"
+    ) as port:
+        with ThreadPoolExecutor(6) as pool:
+            statuses = list(
+                pool.map(lambda _: get(port, reverse("help_index"))[0], range(requests))
+            )
+        assert statuses == [200] * requests
+        scrapes = [parse(get(port, reverse("metrics"))[1]) for _ in range(6)]
+
+    counted = [
+        value(samples, "portal_http_requests_total", view="help_index", method="GET", status="200")
+        for samples in scrapes
+    ]
+    assert counted == [requests] * len(scrapes)
+    durations = [
+        value(samples, "portal_http_request_duration_seconds_count", view="help_index")
+        for samples in scrapes
+    ]
+    assert durations == [requests] * len(scrapes)

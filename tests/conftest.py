@@ -121,3 +121,22 @@ def make_ticket(db):
         return Ticket.objects.create(device=device, customer=customer or device.owner, **fields)
 
     return make
+
+
+def _other_digits(imei: str, digits: str) -> str:
+    """``imei`` with all but its (ASCII) check digit written in another script's digits."""
+    return imei[:-1].translate(str.maketrans("0123456789", digits)) + imei[-1]
+
+
+_GOOD_IMEI = "490154203237518"
+# Digits that str.isdigit(), int() and regex \d take but an IMEI never has. The last two
+# pass the Luhn check once their digits are read as numbers.
+NON_ASCII_IMEIS = {
+    "circled": "①" * 15,
+    "superscript": "¹²³⁴⁵⁶⁷⁸⁹⁰¹²³⁴⁵",
+    "arabic-indic": _other_digits(_GOOD_IMEI, "٠١٢٣٤٥٦٧٨٩"),
+    "full-width": _other_digits(_GOOD_IMEI, "０１２３４５６７８９"),
+}
+non_ascii_imeis = pytest.mark.parametrize(
+    "imei", list(NON_ASCII_IMEIS.values()), ids=list(NON_ASCII_IMEIS)
+)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from activation.models import ActivationCode, AuditEvent, Device, Ticket
-from tests.conftest import luhn_complete
+from tests.conftest import luhn_complete, non_ascii_imeis
 
 GOOD_IMEI = luhn_complete("35209900176148")
 
@@ -69,6 +69,17 @@ def test_a_wrong_imei_is_explained_and_changes_nothing(client, customer, imei, m
     assert message in response.content.decode()
     assert not Device.objects.exists()
     assert not AuditEvent.objects.exists()
+
+
+@non_ascii_imeis
+def test_an_imei_of_other_digits_than_ascii_is_a_form_error(client, customer, imei):
+    client.force_login(customer)
+
+    response = register(client, imei=imei)
+
+    assert response.status_code == 400
+    assert "exactly 15 digits" in response.content.decode()
+    assert not Device.objects.exists()
 
 
 def test_registering_my_phone_twice_is_refused(client, customer, make_device):

@@ -17,7 +17,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
@@ -47,6 +47,7 @@ from .models import (
     HelpFeedback,
     SupportContact,
     Ticket,
+    ascii_digits,
 )
 
 # (scope, limit, window in seconds)
@@ -359,23 +360,31 @@ def _after_request(request, device, ticket, created, form):
 
 
 PAGE_SIZE = 25
+MAX_PAGE_DIGITS = 9  # its OFFSET stays far inside the database's bigint
+
+
+def _page_number(request) -> int:
+    """The ``page`` asked for (1 when none): anything but a page number is a 404."""
+    raw = request.GET.get("page", "1")
+    if not (ascii_digits(raw) and len(raw) <= MAX_PAGE_DIGITS and int(raw) >= 1):
+        raise Http404
+    return int(raw)
 
 
 @require_GET
 @login_required
 def ticket_list(request):
     # Pages of PAGE_SIZE, newest first, without a COUNT: one row more than a page tells
-    # whether an older page exists.
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    # whether an older page exists, and an empty page after the first is a 404.
+    page = _page_number(request)
     start = (page - 1) * PAGE_SIZE
     tickets = list(
         Ticket.objects.owned_by(request.user)
         .select_related("device")
         .order_by("-created_at", "-pk")[start : start + PAGE_SIZE + 1]
     )
+    if page > 1 and not tickets:
+        raise Http404
     return render(
         request,
         "activation/ticket_list.html",

@@ -1,12 +1,15 @@
 """A cast of users and small factories shared by every test module."""
 
 import itertools
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.urls import URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 
 from activation.models import ActivationCode, Device, OSVersion, Ticket
 
@@ -140,3 +143,64 @@ NON_ASCII_IMEIS = {
 non_ascii_imeis = pytest.mark.parametrize(
     "imei", list(NON_ASCII_IMEIS.values()), ids=list(NON_ASCII_IMEIS)
 )
+
+
+# The URLconf, walked: tests built from it cover a new page as soon as it exists. ------------
+
+SAMPLE_ARGUMENTS = {
+    "app_label": "activation",
+    "content_type_id": "1",
+    "object_id": "1",
+    "public_id": "00000000-0000-4000-8000-000000000000",
+    "reference": "ACT-XXXXXX",
+    "uidb36": "1",
+}
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """``(sample path, view name or None, pattern)`` for every pattern, included ones
+    too; the path has a made-up value (``SAMPLE_ARGUMENTS`` or "x") for each argument."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        path = prefix + _sample(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, path, inner)
+        else:
+            name = f"{namespace}{pattern.name}" if pattern.name else None
+            yield "/" + path, name, pattern
+
+
+def _value(name):
+    return SAMPLE_ARGUMENTS.get(name, "x")
+
+
+def _sample(pattern) -> str:
+    text = str(pattern)
+    if isinstance(pattern, RoutePattern):
+        return re.sub(r"<(?:\w+:)?(\w+)>", lambda match: _value(match[1]), text)
+    # A regex: each named group becomes its value (groups hold brackets and
+    # alternatives, so their end is found by counting parentheses).
+    out, i = [], 0
+    while i < len(text):
+        group = re.match(r"\(\?P<(\w+)>", text[i:])
+        if group is None:
+            out.append(text[i])
+            i += 1
+            continue
+        depth, j, in_class = 1, i + group.end(), False
+        while depth:
+            char = text[j]
+            if char == "\\":
+                j += 1
+            elif char == "[":
+                in_class = True
+            elif char == "]":
+                in_class = False
+            elif not in_class:
+                depth += {"(": 1, ")": -1}.get(char, 0)
+            j += 1
+        out.append(_value(group[1]))
+        i = j
+    return "".join(out).removeprefix("^").removesuffix("$")

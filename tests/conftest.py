@@ -204,3 +204,14 @@ def _sample(pattern) -> str:
         out.append(_value(group[1]))
         i = j
     return "".join(out).removeprefix("^").removesuffix("$")
+
+
+@pytest.fixture
+def staff_with_totp(request):
+    """For modules whose staff use staff pages: ``agent`` and ``manager``, when a test
+    takes them, have an authenticator app, as the staff MFA rule requires."""
+    from activation.demo import enrol_demo_mfa
+
+    for name in ("agent", "manager"):
+        if name in request.fixturenames:
+            enrol_demo_mfa(request.getfixturevalue(name))

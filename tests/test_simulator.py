@@ -5,6 +5,7 @@ import re
 import pytest
 
 from activation import codes, ratelimit
+from activation.demo import enrol_demo_mfa
 from activation.models import ActivationAttempt, ActivationCode, Device, OSVersion
 from tests.conftest import non_ascii_imeis
 
@@ -18,6 +19,7 @@ def _fresh_limits(db):
 
 @pytest.fixture
 def staff_client(client, agent):
+    enrol_demo_mfa(agent)  # the simulator shows request codes: staff need their second factor
     client.force_login(agent)
     return client
 

@@ -115,6 +115,24 @@ def test_someone_elses_phone_opens_a_review_without_naming_the_owner(
     assert device.owner == other_customer
 
 
+def test_an_ownership_review_shows_the_newcomer_only_what_they_typed(
+    client, customer, other_customer, make_device
+):
+    device = make_device(owner=other_customer)
+    Device.objects.filter(pk=device.pk).update(model_name="Olive's secret phone")
+    client.force_login(customer)
+
+    review_page = client.get(register(client, imei=device.imei).headers["Location"])
+    list_page = client.get(reverse("ticket_list"))
+    download = client.get(reverse("account_data")).content.decode()
+
+    for body in (review_page.content.decode(), list_page.content.decode(), download):
+        assert "Olive" not in body and str(device.public_id) not in body
+    assert f"IMEI {device.imei}" in review_page.content.decode()
+    assert f"IMEI {device.imei}" in list_page.content.decode()
+    assert device.imei in download
+
+
 def test_my_phones_lists_only_mine(client, customer, other_customer, make_device):
     mine = make_device(owner=customer)
     theirs = make_device(owner=other_customer)

@@ -23,7 +23,7 @@ from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.reporting import ShownCode
 
@@ -93,7 +93,7 @@ def _too_many(request, template, context, limit):
 # Home: the guided start ----------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def home(request):
     devices = []
     if request.user.is_authenticated:
@@ -102,12 +102,12 @@ def home(request):
     return render(request, "activation/home.html", {"contacts": contacts, "devices": devices})
 
 
-@require_GET
+@require_safe
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 @login_required
 def account(request):
     return render(request, "activation/account.html")
@@ -154,7 +154,7 @@ def _search(entries, query: str):
     return entries
 
 
-@require_GET
+@require_safe
 def help_index(request):
     entries = _help_entries()
     form = HelpSearchForm(request.GET)
@@ -192,7 +192,7 @@ def _help_page(request, entry, form, status=200):
     return response
 
 
-@require_GET
+@require_safe
 def help_entry(request, slug):
     entry = get_object_or_404(_help_entries(), slug=slug)
     # An entry not translated yet is shown in English as a whole page, around it too.
@@ -228,7 +228,7 @@ def _help_feedback(request, entry):
 # Devices -------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def device_list(request):
     open_requests = Ticket.objects.open().filter(customer=request.user).order_by("created_at")
@@ -238,7 +238,7 @@ def device_list(request):
     return render(request, "activation/device_list.html", {"devices": devices})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def device_add(request):
     form = DeviceForm(request.POST or None)
@@ -270,7 +270,7 @@ def device_add(request):
     return render(request, "activation/device_add.html", {"form": form}, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def device_detail(request, public_id):
     device = get_object_or_404(Device.objects.owned_by(request.user), public_id=public_id)
@@ -291,7 +291,7 @@ def device_detail(request, public_id):
 # Requests ------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def request_code(request, public_id):
     device = get_object_or_404(Device.objects.owned_by(request.user), public_id=public_id)
@@ -371,7 +371,7 @@ def _page_number(request) -> int:
     return int(raw)
 
 
-@require_GET
+@require_safe
 @login_required
 def ticket_list(request):
     # Pages of PAGE_SIZE, newest first, without a COUNT: one row more than a page tells
@@ -431,7 +431,7 @@ def _ticket_page(request, ticket, reply_form, status=200):
     return render(request, "activation/ticket_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def ticket_detail(request, reference):
     ticket = get_object_or_404(
@@ -536,7 +536,7 @@ def _reveal(request, device):
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+@require_safe
 @login_required
 @never_cache
 def account_data(request):
@@ -563,7 +563,7 @@ class AccountDeleteForm(forms.Form):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def account_delete(request):
     form = AccountDeleteForm(request.POST if request.method == "POST" else None)
@@ -617,7 +617,7 @@ def _cache_answers():
         raise RuntimeError("the cache did not keep a value")
 
 
-@require_GET
+@require_safe
 @never_cache
 def readyz(request):
     """Ready for traffic: the database, the cache and the rate-limit store answer.

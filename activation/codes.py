@@ -14,6 +14,7 @@ import hmac
 import os
 import re
 import secrets
+import string
 from functools import cache
 
 from cryptography.exceptions import InvalidTag
@@ -34,7 +35,13 @@ _INDEX = {symbol: i for i, symbol in enumerate(ALPHABET)}
 # 20 or more code symbols, allowing the separators people type: catches a code (or most
 # of one) pasted into free text, in any case.
 CODE_LIKE_RE = re.compile(r"(?i)(?:[BCDFGHJKMPQRTVWXY2346789][\s\-]?){20,}")
-_IGNORED = str.maketrans("", "", " -\t\u2010\u2011\u2012\u2013\u2014")
+# Separators people type are dropped and ASCII letters upper-cased, nothing else:
+# str.upper() would also turn "ﬀ" into "FF" and "ß" into "SS".
+_TYPED = str.maketrans(
+    string.ascii_lowercase,
+    string.ascii_uppercase,
+    " -\t\u2010\u2011\u2012\u2013\u2014",
+)
 
 
 class MalformedCode(ValueError):
@@ -83,7 +90,7 @@ def normalise(raw: str) -> str:
     Case, spaces and dashes do not matter. Positions in messages count from 1 over
     the symbols only, as a person reads them off the screen.
     """
-    text = (raw or "").translate(_IGNORED).upper()
+    text = (raw or "").translate(_TYPED)
     if not text:
         raise MalformedCode("empty", "Enter the 25-character activation code.")
     for position, symbol in enumerate(text, start=1):

@@ -30,11 +30,24 @@ class DomainError(Exception):
         self.params = params
 
 
+ASCII_DIGITS = frozenset("0123456789")
+
+
+def ascii_digits(value: str) -> bool:
+    """Whether ``value`` is one or more of the digits 0-9 and nothing else.
+
+    Not ``str.isdigit()``, ``int()`` or ``\\d``: they also take circled, superscript,
+    Arabic-Indic and full-width digits, which no IMEI has and the database's check
+    constraint refuses.
+    """
+    return bool(value) and ASCII_DIGITS.issuperset(value)
+
+
 def luhn_check_digit(body: str) -> str:
-    """The Luhn check digit that follows ``body`` (digits)."""
+    """The Luhn check digit that follows ``body`` (ASCII digits)."""
     total = 0
     for i, char in enumerate(reversed(body)):
-        value = int(char)
+        value = "0123456789".index(char)  # ASCII only: int() reads other scripts' digits too
         if i % 2 == 0:  # every second digit from the right, starting next to the check
             value *= 2
             if value > 9:
@@ -44,11 +57,13 @@ def luhn_check_digit(body: str) -> str:
 
 
 def luhn_ok(digits: str) -> bool:
-    return digits[-1:] == luhn_check_digit(digits[:-1])
+    return ascii_digits(digits) and digits[-1] == luhn_check_digit(digits[:-1])
 
 
 def validate_imei(value: str):
-    if not (len(value) == 15 and value.isdigit()):
+    """15 ASCII digits ending in their Luhn check digit, as the database's constraint
+    (``device_imei_15_digits``) and every phone's ``*#06#`` have it."""
+    if not (isinstance(value, str) and len(value) == 15 and ascii_digits(value)):
         raise ValidationError(
             _("An IMEI has exactly 15 digits (dial *#06# or see Settings > About)."),
             code="imei_format",
@@ -253,6 +268,22 @@ class Device(models.Model):
                 raise DomainError("not_locked", "This phone is not locked.")
             AuditEvent.record(AuditEvent.Action.DEVICE_UNLOCKED, actor=by, device=self)
         self.locked_at = None
+
+
+def device_text_problem(field_name: str, value: str, label: str = "") -> str:
+    """Why the database would refuse ``value`` for ``Device.<field_name>``, or "".
+
+    For imports, which write with ``bulk_create`` or COPY and skip the model's
+    validation: the column's length (SQLite does not enforce it, PostgreSQL does) and
+    NUL characters (PostgreSQL text cannot hold them; forms refuse them already).
+    """
+    label = label or field_name
+    limit = Device._meta.get_field(field_name).max_length
+    if len(value) > limit:
+        return f"{label} is longer than {limit} characters"
+    if "\x00" in value:
+        return f"{label} contains a NUL character"
+    return ""
 
 
 class ActivationCodeQuerySet(models.QuerySet):

@@ -114,7 +114,7 @@ def export_data(user) -> dict:
             for session in UserSession.objects.filter(user=user).order_by("created_at")
         ],
         "devices": [_device(device) for device in devices],
-        "requests": [_ticket(ticket) for ticket in tickets],
+        "requests": [_ticket(ticket, user.pk) for ticket in tickets],
         "activation_history": [
             {
                 "at": _when(attempt.created_at),
@@ -162,13 +162,16 @@ def _device(device) -> dict:
     }
 
 
-def _ticket(ticket) -> dict:
+def _ticket(ticket, owner_id) -> dict:
     return {
         "reference": ticket.reference,
         "kind": ticket.kind,
         "channel": ticket.channel,
         "status": ticket.status,
-        "device": str(ticket.device.public_id),
+        # A phone registered to someone else (an ownership review) is only what the
+        # customer typed: its IMEI, never the owner's device id.
+        "device": str(ticket.device.public_id) if ticket.device.owner_id == owner_id else None,
+        "imei": ticket.device.imei,
         "what_happened": ticket.reason,
         "opened_at": _when(ticket.created_at),
         "resolved_at": _when(ticket.resolved_at),

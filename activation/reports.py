@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection
 from django.db.models import Count, F, FloatField, Func, Q
 from django.db.models.functions import TruncDate
@@ -30,11 +31,26 @@ MAX_DAYS = 366
 DEFAULT_DAYS = 30
 
 
+# Dates outside these are refused: near date.min or date.max the range's default start
+# and the day after its end do not exist.
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2999, 12, 31)
+_DATE_BOUNDS = [MinValueValidator(EARLIEST), MaxValueValidator(LATEST)]
+
+
 class DateRangeForm(forms.Form):
     start = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
+        validators=_DATE_BOUNDS,
     )
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+    end = forms.DateField(
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput({"type": "date"}),
+        validators=_DATE_BOUNDS,
+    )
 
     def clean(self):
         cleaned = super().clean()

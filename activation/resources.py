@@ -29,6 +29,7 @@ from .models import (
     Device,
     OSVersion,
     Ticket,
+    device_text_problem,
     normalise_imei,
     validate_imei,
 )
@@ -386,6 +387,14 @@ class DeviceBatchResource(resources.ModelResource):
             first = self.imei_rows[values["imei"]][0]
             if first != number:
                 errors["imei"] = [f"The same IMEI is already on row {first}."]
+        for column, attribute in [
+            ("serial", "serial"),
+            ("model", "model_name"),
+            ("batch", "batch"),
+        ]:
+            problem = device_text_problem(attribute, values[column], column)
+            if problem:
+                errors[column] = [f"The {problem}."]
         if values["os_version"] not in OSVersion.values:
             errors["os_version"] = [
                 f"Unknown OS version {values['os_version']!r}: use one of "

@@ -60,7 +60,7 @@ def _outcome_words(device, outcome):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def simulator(request):
     if not (settings.DEBUG or request.user.is_staff):
         raise Http404

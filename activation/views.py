@@ -17,13 +17,13 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.db.models import Prefetch, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from portal.reporting import ShownCode
 
@@ -48,6 +48,7 @@ from .models import (
     HelpFeedback,
     SupportContact,
     Ticket,
+    ascii_digits,
 )
 
 # Counter scopes; the limits themselves are settings.PAGE_RATE_LIMITS (environment).
@@ -93,7 +94,7 @@ def _too_many(request, template, context, limit):
 # Home: the guided start ----------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def home(request):
     devices = []
     if request.user.is_authenticated:
@@ -102,12 +103,12 @@ def home(request):
     return render(request, "activation/home.html", {"contacts": contacts, "devices": devices})
 
 
-@require_GET
+@require_safe
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 @login_required
 def account(request):
     return render(request, "activation/account.html")
@@ -154,7 +155,7 @@ def _search(entries, query: str):
     return entries
 
 
-@require_GET
+@require_safe
 def help_index(request):
     entries = _help_entries()
     form = HelpSearchForm(request.GET)
@@ -192,7 +193,7 @@ def _help_page(request, entry, form, status=200):
     return response
 
 
-@require_GET
+@require_safe
 def help_entry(request, slug):
     entry = get_object_or_404(_help_entries(), slug=slug)
     # An entry not translated yet is shown in English as a whole page, around it too.
@@ -229,7 +230,7 @@ def _help_feedback(request, entry):
 # Devices -------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @login_required
 def device_list(request):
     open_requests = Ticket.objects.open().filter(customer=request.user).order_by("created_at")
@@ -241,7 +242,7 @@ def device_list(request):
     return render(request, "activation/device_list.html", {"devices": devices})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def device_add(request):
     form = DeviceForm(request.POST or None)
@@ -273,7 +274,7 @@ def device_add(request):
     return render(request, "activation/device_add.html", {"form": form}, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def device_detail(request, public_id):
     device = get_object_or_404(Device.objects.owned_by(request.user), public_id=public_id)
@@ -298,7 +299,7 @@ def device_detail(request, public_id):
 # Requests ------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def request_code(request, public_id):
     device = get_object_or_404(Device.objects.owned_by(request.user), public_id=public_id)
@@ -367,23 +368,31 @@ def _after_request(request, device, ticket, created, form):
 
 
 PAGE_SIZE = 25
+MAX_PAGE_DIGITS = 9  # its OFFSET stays far inside the database's bigint
 
 
-@require_GET
+def _page_number(request) -> int:
+    """The ``page`` asked for (1 when none): anything but a page number is a 404."""
+    raw = request.GET.get("page", "1")
+    if not (ascii_digits(raw) and len(raw) <= MAX_PAGE_DIGITS and int(raw) >= 1):
+        raise Http404
+    return int(raw)
+
+
+@require_safe
 @login_required
 def ticket_list(request):
     # Pages of PAGE_SIZE, newest first, without a COUNT: one row more than a page tells
-    # whether an older page exists.
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    # whether an older page exists, and an empty page after the first is a 404.
+    page = _page_number(request)
     start = (page - 1) * PAGE_SIZE
     tickets = list(
         Ticket.objects.owned_by(request.user)
         .select_related("device")
         .order_by("-created_at", "-pk")[start : start + PAGE_SIZE + 1]
     )
+    if page > 1 and not tickets:
+        raise Http404
     return render(
         request,
         "activation/ticket_list.html",
@@ -430,7 +439,7 @@ def _ticket_page(request, ticket, reply_form, status=200):
     return render(request, "activation/ticket_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @login_required
 def ticket_detail(request, reference):
     ticket = get_object_or_404(
@@ -535,7 +544,7 @@ def _reveal(request, device):
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+@require_safe
 @login_required
 @never_cache
 def account_data(request):
@@ -562,7 +571,7 @@ class AccountDeleteForm(forms.Form):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def account_delete(request):
     form = AccountDeleteForm(request.POST if request.method == "POST" else None)
@@ -616,7 +625,7 @@ def _cache_answers():
         raise RuntimeError("the cache did not keep a value")
 
 
-@require_GET
+@require_safe
 @never_cache
 def readyz(request):
     """Ready for traffic: the database, the cache and the rate-limit store answer.

@@ -1,6 +1,7 @@
 """A cast of users and small factories shared by every test module."""
 
 import itertools
+import re
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -8,6 +9,8 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
+from django.urls import URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 from hypothesis import settings as hypothesis_settings
 
 from activation.models import ActivationCode, Device, OSVersion, Ticket
@@ -143,3 +146,94 @@ def make_ticket(db):
         return Ticket.objects.create(device=device, customer=customer or device.owner, **fields)
 
     return make
+
+
+def _other_digits(imei: str, digits: str) -> str:
+    """``imei`` with all but its (ASCII) check digit written in another script's digits."""
+    return imei[:-1].translate(str.maketrans("0123456789", digits)) + imei[-1]
+
+
+_GOOD_IMEI = "490154203237518"
+# Digits that str.isdigit(), int() and regex \d take but an IMEI never has. The last two
+# pass the Luhn check once their digits are read as numbers.
+NON_ASCII_IMEIS = {
+    "circled": "①" * 15,
+    "superscript": "¹²³⁴⁵⁶⁷⁸⁹⁰¹²³⁴⁵",
+    "arabic-indic": _other_digits(_GOOD_IMEI, "٠١٢٣٤٥٦٧٨٩"),
+    "full-width": _other_digits(_GOOD_IMEI, "０１２３４５６７８９"),
+}
+non_ascii_imeis = pytest.mark.parametrize(
+    "imei", list(NON_ASCII_IMEIS.values()), ids=list(NON_ASCII_IMEIS)
+)
+
+
+# The URLconf, walked: tests built from it cover a new page as soon as it exists. ------------
+
+SAMPLE_ARGUMENTS = {
+    "app_label": "activation",
+    "content_type_id": "1",
+    "object_id": "1",
+    "public_id": "00000000-0000-4000-8000-000000000000",
+    "reference": "ACT-XXXXXX",
+    "uidb36": "1",
+}
+
+
+def url_patterns(patterns=None, prefix="", namespace=""):
+    """``(sample path, view name or None, pattern)`` for every pattern, included ones
+    too; the path has a made-up value (``SAMPLE_ARGUMENTS`` or "x") for each argument."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        path = prefix + _sample(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_patterns(pattern.url_patterns, path, inner)
+        else:
+            name = f"{namespace}{pattern.name}" if pattern.name else None
+            yield "/" + path, name, pattern
+
+
+def _value(name):
+    return SAMPLE_ARGUMENTS.get(name, "x")
+
+
+def _sample(pattern) -> str:
+    text = str(pattern)
+    if isinstance(pattern, RoutePattern):
+        return re.sub(r"<(?:\w+:)?(\w+)>", lambda match: _value(match[1]), text)
+    # A regex: each named group becomes its value (groups hold brackets and
+    # alternatives, so their end is found by counting parentheses).
+    out, i = [], 0
+    while i < len(text):
+        group = re.match(r"\(\?P<(\w+)>", text[i:])
+        if group is None:
+            out.append(text[i])
+            i += 1
+            continue
+        depth, j, in_class = 1, i + group.end(), False
+        while depth:
+            char = text[j]
+            if char == "\\":
+                j += 1
+            elif char == "[":
+                in_class = True
+            elif char == "]":
+                in_class = False
+            elif not in_class:
+                depth += {"(": 1, ")": -1}.get(char, 0)
+            j += 1
+        out.append(_value(group[1]))
+        i = j
+    return "".join(out).removeprefix("^").removesuffix("$")
+
+
+@pytest.fixture
+def staff_with_totp(request):
+    """For modules whose staff use staff pages: ``agent`` and ``manager``, when a test
+    takes them, have an authenticator app, as the staff MFA rule requires."""
+    from activation.demo import enrol_demo_mfa
+
+    for name in ("agent", "manager"):
+        if name in request.fixturenames:
+            enrol_demo_mfa(request.getfixturevalue(name))

@@ -205,3 +205,21 @@ def test_an_unfiltered_large_list_says_about_how_many_from_the_estimate(
     page = desk.get(QUEUE, {"status": "all"}).content.decode()
 
     assert "About 4 tickets" in page
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [("3", 2), ("4", 2), ("368934881474191034", 2), ("0", 0), ("-1", 0), ("abc", 0), ("٢", 0)],
+)
+def test_a_page_past_the_end_is_the_last_page_and_nonsense_the_first(
+    desk, make_request, monkeypatch, page, shown
+):
+    monkeypatch.setattr(TicketAdmin, "list_per_page", 2)
+    oldest_first = [make_request(hours_ago=10 - n).reference for n in range(5)]
+    pages = [oldest_first[0:2], oldest_first[2:4], oldest_first[4:]]
+
+    response = desk.get(QUEUE, {"p": page})
+
+    assert response.status_code == 200
+    assert listed(response) == pages[shown]
+    assert f'aria-current="page">{shown + 1}</a>' in response.content.decode()

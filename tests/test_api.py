@@ -19,6 +19,7 @@ from activation.models import (
     DomainError,
     OSVersion,
 )
+from tests.conftest import non_ascii_imeis
 
 URL = "/api/v1/activations"
 
@@ -111,6 +112,15 @@ def test_bad_request_is_invalid_request(client, body):
     response = post(client, body)
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request"}
+
+
+@pytest.mark.parametrize("url", [URL, "/api/v1/deferrals"])
+@non_ascii_imeis
+def test_an_imei_of_other_digits_than_ascii_is_invalid_request(client, url, imei):
+    response = post(client, {"imei": imei, "code": "BCDFGHJKMPQRTVWXY23467898"}, url=url)
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_request"}
+    assert not Device.objects.exists()
 
 
 def test_body_over_one_kib_is_refused(client, phone):

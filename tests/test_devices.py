@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from activation.models import ActivationCode, AuditEvent, Device, Ticket
-from tests.conftest import luhn_complete
+from tests.conftest import luhn_complete, non_ascii_imeis
 
 GOOD_IMEI = luhn_complete("35209900176148")
 
@@ -71,6 +71,17 @@ def test_a_wrong_imei_is_explained_and_changes_nothing(client, customer, imei, m
     assert not AuditEvent.objects.exists()
 
 
+@non_ascii_imeis
+def test_an_imei_of_other_digits_than_ascii_is_a_form_error(client, customer, imei):
+    client.force_login(customer)
+
+    response = register(client, imei=imei)
+
+    assert response.status_code == 400
+    assert "exactly 15 digits" in response.content.decode()
+    assert not Device.objects.exists()
+
+
 def test_registering_my_phone_twice_is_refused(client, customer, make_device):
     device = make_device(owner=customer)
     client.force_login(customer)
@@ -102,6 +113,24 @@ def test_someone_elses_phone_opens_a_review_without_naming_the_owner(
     assert other_customer.email not in body
     device.refresh_from_db()
     assert device.owner == other_customer
+
+
+def test_an_ownership_review_shows_the_newcomer_only_what_they_typed(
+    client, customer, other_customer, make_device
+):
+    device = make_device(owner=other_customer)
+    Device.objects.filter(pk=device.pk).update(model_name="Olive's secret phone")
+    client.force_login(customer)
+
+    review_page = client.get(register(client, imei=device.imei).headers["Location"])
+    list_page = client.get(reverse("ticket_list"))
+    download = client.get(reverse("account_data")).content.decode()
+
+    for body in (review_page.content.decode(), list_page.content.decode(), download):
+        assert "Olive" not in body and str(device.public_id) not in body
+    assert f"IMEI {device.imei}" in review_page.content.decode()
+    assert f"IMEI {device.imei}" in list_page.content.decode()
+    assert device.imei in download
 
 
 def test_my_phones_lists_only_mine(client, customer, other_customer, make_device):

@@ -67,7 +67,7 @@ urlpatterns = [
     path("real-admin/", real_site.urls),
     path("", include("portal.urls")),
 ]
-pytestmark = pytest.mark.urls(__name__)
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.usefixtures("staff_with_totp")]
 
 EXPORT_URL = "/test-admin/activation/ticket/export-report/"
 

@@ -26,7 +26,7 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, admin.ModelAdmin):
 
 site.register(Device, DeviceAdmin)
 urlpatterns = [path("test-admin/", site.urls), path("", include("portal.urls"))]
-pytestmark = pytest.mark.urls(__name__)
+pytestmark = [pytest.mark.urls(__name__), pytest.mark.usefixtures("staff_with_totp")]
 
 IMPORT_URL = "/test-admin/activation/device/import/"
 CONFIRM_URL = "/test-admin/activation/device/process_import/"

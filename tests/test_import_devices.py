@@ -159,6 +159,27 @@ def test_each_field_is_checked(tmp_path, db, column, value, reason):
     assert not Device.objects.exists()
 
 
+def test_text_is_stored_as_written_and_nul_is_a_bad_row(tmp_path, db):
+    rows = batch_rows(2)
+    rows[0][1], rows[0][2] = "S\\N\t1", "Lumia\n٩٢٠ ｜ ①"  # COPY's specials, other scripts
+    run(write_csv(tmp_path / "batch.csv", rows))
+    assert Device.objects.filter(serial="S\\N\t1", model_name="Lumia\n٩٢٠ ｜ ①").exists()
+
+    rows = batch_rows(2, start=10)
+    rows[1][2] = "Lumia\x00920"
+    with pytest.raises(CommandError, match="1 bad row"):
+        run(write_csv(tmp_path / "nul.csv", rows))
+    assert Device.objects.count() == 2
+
+
+def test_a_file_that_is_not_utf8_is_refused_with_its_line(tmp_path, db):
+    path = write_csv(tmp_path / "batch.csv", batch_rows(3))
+    path.write_bytes(path.read_bytes().replace(b"Lumia", b"Lumi\xe4", 2))  # Latin-1 "ä"
+    with pytest.raises(CommandError, match="Line 2 is not UTF-8"):
+        run(path)
+    assert not Device.objects.exists()
+
+
 def test_wrong_header_is_refused(tmp_path, db):
     path = write_csv(tmp_path / "batch.csv", batch_rows(2), header=["imei", "code"])
     with pytest.raises(CommandError, match="header"):

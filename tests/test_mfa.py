@@ -18,7 +18,7 @@ from accounts.adapter import (
 from activation import codes
 from activation.demo import DEMO_RECOVERY_CODES, DEMO_TOTP_SECRET, enrol_demo_mfa
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, url_patterns
 
 NEW_KEY = "test2:5PnHkU7mG6fTYzS2Gq4yQv8bX1cN0wE3rA9dLhJkMpI"
 OLD_FIRST = "test1:q7oE4m2c8WzVtR1yLx6bN3fH9sK0jD5gP2aU8iQwZeY"
@@ -64,6 +64,40 @@ def test_staff_without_totp_are_sent_to_set_it_up(client, agent):
     # They can comply: allauth asks for the password again, then shows the set-up page.
     confirm_password(client)
     assert client.get(reverse("mfa_activate_totp")).status_code == 200
+
+
+# Every page of the URLconf but these sends staff without TOTP to set it up.
+SETUP_AND_SIGN_OUT = {
+    "mfa_activate_totp",
+    "account_reauthenticate",
+    "account_request_reauthentication_code",
+    "account_confirm_reauthentication_code",
+    "account_logout",
+    "admin:logout",
+    "set_language",
+}
+ALL_PAGES = list(url_patterns())
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [(url, name) for url, name, _ in ALL_PAGES if name not in SETUP_AND_SIGN_OUT],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_staff_without_totp_reach_no_page_but_the_set_up(client, agent, manager, url, name):
+    for staff in (agent, manager):
+        client.force_login(staff)
+        response = client.get(url)
+        assert response.status_code == 302, f"{url} ({name}) is outside the MFA rule"
+        assert response.headers["Location"] == reverse("mfa_activate_totp")
+
+
+@pytest.mark.parametrize("name", sorted(SETUP_AND_SIGN_OUT))
+def test_staff_without_totp_may_set_it_up_and_sign_out(client, agent, name):
+    (url,) = [url for url, pattern_name, _ in ALL_PAGES if pattern_name == name]
+    client.force_login(agent)
+    response = client.get(url)
+    assert response.headers.get("Location") != reverse("mfa_activate_totp")
 
 
 def test_staff_with_totp_reach_the_admin(client, agent):

@@ -126,6 +126,7 @@ def test_an_agent_cannot_use_the_customers_reveal_page_even_with_reveal_permissi
 ):
     device, _, plaintext = owned
     agent.user_permissions.add(Permission.objects.get(codename="reveal_code"))
+    enrol_demo_mfa(agent)  # so the answer is the page's own, not the staff MFA rule's
     reauthenticate(client, agent)
     response = client.post(reverse("reveal_code", args=[device.public_id]))
     assert response.status_code == 404

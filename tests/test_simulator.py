@@ -5,7 +5,9 @@ import re
 import pytest
 
 from activation import codes, ratelimit
+from activation.demo import enrol_demo_mfa
 from activation.models import ActivationAttempt, ActivationCode, Device, OSVersion
+from tests.conftest import non_ascii_imeis
 
 URL = "/simulator/"
 
@@ -17,6 +19,7 @@ def _fresh_limits(db):
 
 @pytest.fixture
 def staff_client(client, agent):
+    enrol_demo_mfa(agent)  # the simulator shows request codes: staff need their second factor
     client.force_login(agent)
     return client
 
@@ -59,6 +62,16 @@ def test_unknown_imei_is_explained(staff_client):
     assert "No phone with this IMEI" in response.text
     response = staff_client.get(URL, {"imei": "490154203237519"})
     assert "check digit" in response.text
+
+
+@non_ascii_imeis
+def test_an_imei_of_other_digits_than_ascii_is_explained(staff_client, imei):
+    for response in (
+        staff_client.get(URL, {"imei": imei}),
+        staff_client.post(URL, {"imei": imei, "code": "x", "action": "activate"}),
+    ):
+        assert response.status_code == 200
+        assert "exactly 15 digits" in response.text
 
 
 def test_activate_screen_has_the_field_buttons_support_and_request_code(staff_client, phone):

@@ -4,13 +4,16 @@ and lists that stay fast with millions of rows (``LargeTableAdmin``)."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.core.paginator import Paginator
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models.expressions import RawSQL
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
+
+from ..models import ascii_digits
 
 # What the desk reads when a model method refuses a change, by ``DomainError.code`` (or
 # "code:about" where the error says what it is about), in the agent's language; the
@@ -82,7 +85,34 @@ class ReasonActionForm(ActionForm):
     )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class LastPagePaginator(Paginator):
+    """A page number past the end is the last page, below 1 the first: a bookmarked or
+    typed ``?p=`` shows rows, not Django's "Database error" page."""
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            return self.num_pages if int(number) > 1 else 1
+
+
+class LastPageChangeList(ChangeList):
+    def get_results(self, request):
+        if not ascii_digits(request.GET.get(PAGE_VAR, "1")):
+            self.page_num = 1  # Django's int() also reads "٢" as page 2
+        super().get_results(request)
+        # The page shown, for the page links (the list's own paginator, already counted).
+        self.page_num = self.paginator.validate_number(self.page_num)
+
+
+class PagedAdmin(admin.ModelAdmin):
+    paginator = LastPagePaginator
+
+    def get_changelist(self, request, **kwargs):
+        return LastPageChangeList
+
+
+class ReadOnlyAdmin(PagedAdmin):
     """Rows nobody adds, changes or deletes here (superusers included)."""
 
     def has_add_permission(self, request, obj=None):
@@ -95,7 +125,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class LargeTablePaginator(Paginator):
+class LargeTablePaginator(LastPagePaginator):
     """Pages without counting a whole large table.
 
     Unfiltered on PostgreSQL, the count is the planner's estimate (``pg_class.reltuples``,
@@ -157,7 +187,7 @@ def _search_lookup(field_name: str) -> str:
     return f"{field_name}__icontains"
 
 
-class LargeTableAdmin(admin.ModelAdmin):
+class LargeTableAdmin(PagedAdmin):
     """A list that opens in constant time and queries whatever the table's size.
 
     No second COUNT of the whole table (``show_full_result_count``), a paginator that

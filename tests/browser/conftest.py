@@ -15,6 +15,8 @@ from django.db import connections
 from django.test import override_settings
 from playwright.sync_api import expect
 
+from activation.demo import enrol_demo_mfa
+
 from .helpers import sign_in
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -139,10 +141,12 @@ def context(context):
 @pytest.fixture
 def phone(browser, base_url, browser_context_args, django_user_model):
     """A second browser on the phone simulator. Outside DEBUG only staff may open
-    /simulator/, so it is signed in as a staff member (no group: no admin work)."""
+    /simulator/, so it is signed in as a staff member (no group: no admin work), with
+    the second factor every staff member needs."""
     bench = django_user_model.objects.create_user(
         email="bench@example.com", password="bench-password-42", is_staff=True
     )
+    enrol_demo_mfa(bench)
     context = browser.new_context(**browser_context_args)
     context.set_default_timeout(10_000)
     sign_in(context, base_url, bench)

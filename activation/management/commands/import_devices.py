@@ -39,6 +39,8 @@ from activation.models import (
     AuditEvent,
     Device,
     OSVersion,
+    ascii_digits,
+    device_text_problem,
     luhn_ok,
     normalise_imei,
 )
@@ -85,7 +87,12 @@ class BatchFile:
     def _lines(self, file):
         for number, raw in enumerate(file):
             self.bytes_read += len(raw)
-            text = raw.decode("utf-8")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise CommandError(
+                    f"Line {number + 1} is not UTF-8 text: save the file as CSV UTF-8."
+                ) from None
             yield text.removeprefix("\ufeff") if number == 0 else text
 
     def rows(self):
@@ -178,14 +185,14 @@ def check_row(fields):
     raw_imei, serial, model, os_version, raw_code = fields
     reasons = []
     imei = raw_imei if len(raw_imei) == 15 else normalise_imei(raw_imei)
-    if not (len(imei) == 15 and imei.isdigit()):
+    if not (len(imei) == 15 and ascii_digits(imei)):
         reasons.append(f"IMEI {raw_imei!r} does not have exactly 15 digits")
     elif not luhn_ok(imei):
         reasons.append(f"IMEI {imei} fails its check digit")
-    if len(serial.strip()) > 40:
-        reasons.append("serial is longer than 40 characters")
-    if len(model.strip()) > 80:
-        reasons.append("model is longer than 80 characters")
+    for field_name, label, value in (("serial", "serial", serial), ("model_name", "model", model)):
+        problem = device_text_problem(field_name, value.strip(), label)
+        if problem:
+            reasons.append(problem)
     if os_version.strip() not in OS_VERSIONS:
         reasons.append(f"OS version {os_version!r} is not one of {', '.join(sorted(OS_VERSIONS))}")
     canonical = None

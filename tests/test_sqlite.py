@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 
 from activation import codes
-from tests.test_api_concurrency import _free_port, _wait_until_serving
+from tests.test_api_concurrency import free_port, wait_until_serving
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 THREADS = 12
@@ -68,7 +68,7 @@ def test_concurrent_requests_on_the_sqlite_default_never_answer_500(tmp_path):
     migrate = [sys.executable, "manage.py", "migrate", "--no-input", "-v0"]
     migrated = subprocess.run(migrate, cwd=BASE_DIR, env=env, capture_output=True, text=True)
     assert migrated.returncode == 0, migrated.stderr
-    port = _free_port()
+    port = free_port()
     barrier = threading.Barrier(THREADS)
 
     def client(i):
@@ -84,7 +84,7 @@ def test_concurrent_requests_on_the_sqlite_default_never_answer_500(tmp_path):
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait_until_serving(server, port)
+            wait_until_serving(server, port)
             with ThreadPoolExecutor(THREADS) as pool:
                 batches = list(pool.map(client, range(THREADS)))
         finally:

@@ -208,17 +208,17 @@ def test_an_unfiltered_large_list_says_about_how_many_from_the_estimate(
 
 
 @pytest.mark.parametrize(
-    ("page", "shown"),
+    ("asked", "shown"),
     [("3", 2), ("4", 2), ("368934881474191034", 2), ("0", 0), ("-1", 0), ("abc", 0), ("٢", 0)],
 )
 def test_a_page_past_the_end_is_the_last_page_and_nonsense_the_first(
-    desk, make_request, monkeypatch, page, shown
+    desk, make_request, monkeypatch, asked, shown
 ):
     monkeypatch.setattr(TicketAdmin, "list_per_page", 2)
     oldest_first = [make_request(hours_ago=10 - n).reference for n in range(5)]
     pages = [oldest_first[0:2], oldest_first[2:4], oldest_first[4:]]
 
-    response = desk.get(QUEUE, {"p": page})
+    response = desk.get(QUEUE, {"p": asked})
 
     assert response.status_code == 200
     assert listed(response) == pages[shown]

@@ -232,11 +232,11 @@ def test_my_requests_come_in_pages_of_25_newest_first(
 
 
 @pytest.mark.parametrize(
-    "page", ["3", "368934881474191034", "9" * 40, "abc", "-1", "0", "", "1.5", "٢", "²"]
+    "asked", ["3", "368934881474191034", "9" * 40, "abc", "-1", "0", "", "1.5", "٢", "²"]
 )
-def test_a_page_that_does_not_exist_is_404(client, customer, make_device, make_ticket, page):
+def test_a_page_that_does_not_exist_is_404(client, customer, make_device, make_ticket, asked):
     for _ in range(30):  # two pages
         make_ticket(make_device(owner=customer))
     client.force_login(customer)
 
-    assert client.get(reverse("ticket_list"), {"page": page}).status_code == 404
+    assert client.get(reverse("ticket_list"), {"page": asked}).status_code == 404

@@ -41,6 +41,9 @@ def _in_here(item) -> bool:
     return HERE in Path(item.path).parents
 
 
+# trylast: after pytest's own grouping of tests by parametrized fixtures, which would
+# otherwise pull the browser tests forward next to any test sharing such a fixture.
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     here = [item for item in items if _in_here(item)]
     if not here:

@@ -19,7 +19,7 @@ from ..api import client_ip
 from ..code_pages import secret_response
 from ..codes import CodeUnavailable
 from ..models import ActivationCode, DomainError
-from .common import ReadOnlyAdmin, ReasonActionForm, posted_reason, refuse
+from .common import ReadOnlyAdmin, ReasonActionForm, act_on_each, posted_reason, refuse
 
 BOTH = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
@@ -89,16 +89,9 @@ class ActivationCodeAdmin(StreamingExportMixin, ReadOnlyAdmin):
 
     def _change_all(self, request, queryset, action):
         reason = posted_reason(request)
-        done = 0
-        for code in queryset:
-            try:
-                change_status(code, action, request.user, reason)
-            except DomainError as error:
-                refuse(self, request, error)
-                if error.code in ("reason_required", "permission_denied"):
-                    return
-            else:
-                done += 1
+        done = act_on_each(
+            self, request, queryset, lambda code: change_status(code, action, request.user, reason)
+        )
         if done:
             self.message_user(
                 request,

@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
-from ..models import ascii_digits
+from ..models import DomainError, ascii_digits
 
 # What the desk reads when a model method refuses a change, by ``DomainError.code`` (or
 # "code:about" where the error says what it is about), in the agent's language; the
@@ -65,6 +65,25 @@ def error_text(error) -> str:
 
 def refuse(model_admin, request, error):
     model_admin.message_user(request, error_text(error), messages.ERROR)
+
+
+def act_on_each(model_admin, request, objects, act) -> int:
+    """An action's ``act(obj)`` on each selected object, each refusal told to the agent.
+
+    Stops at a refusal that would refuse every other object too (no reason given, no
+    permission). Returns how many went through.
+    """
+    done = 0
+    for obj in objects:
+        try:
+            act(obj)
+        except DomainError as error:
+            refuse(model_admin, request, error)
+            if error.code in ("reason_required", "permission_denied"):
+                break
+        else:
+            done += 1
+    return done
 
 
 def posted_reason(request) -> str:

@@ -20,6 +20,7 @@ from .common import (
     LargeTableAdmin,
     ReadOnlyAdmin,
     ReasonActionForm,
+    act_on_each,
     posted_reason,
     refuse,
 )
@@ -191,27 +192,23 @@ class DeviceAdmin(DeviceImportMixin, StreamingExportMixin, LargeTableAdmin):
     @admin.action(description=_("Lock selected phones: stolen (reason required)"))
     def lock(self, request, queryset):
         reason = posted_reason(request)
-        done = 0
-        for device in queryset.filter(locked_at__isnull=True):
-            try:
-                device.lock(by=request.user, reason=reason)
-            except DomainError as error:
-                refuse(self, request, error)
-                if error.code in ("reason_required", "permission_denied"):
-                    return
-            else:
-                done += 1
-        self.message_user(request, _("%(count)d phone(s) locked.") % {"count": done})
+        done = act_on_each(
+            self,
+            request,
+            queryset.filter(locked_at__isnull=True),
+            lambda device: device.lock(by=request.user, reason=reason),
+        )
+        if done:
+            self.message_user(request, _("%(count)d phone(s) locked.") % {"count": done})
 
     @admin.action(description=_("Unlock selected phones"))
     def unlock(self, request, queryset):
-        done = 0
-        for device in queryset.filter(locked_at__isnull=False):
-            try:
-                device.unlock(by=request.user)
-                done += 1
-            except DomainError as error:
-                refuse(self, request, error)
+        done = act_on_each(
+            self,
+            request,
+            queryset.filter(locked_at__isnull=False),
+            lambda device: device.unlock(by=request.user),
+        )
         self.message_user(request, _("%(count)d phone(s) unlocked.") % {"count": done})
 
     def get_urls(self):

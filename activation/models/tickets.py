@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import codes
-from .emails import notify
+from .. import codes
+from ..emails import notify
 
 
 class DomainError(Exception):

@@ -25,9 +25,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts import privacy
 from portal.reporting import ShownCode
 
-from . import codes, help_content, possession, privacy, ratelimit
+from . import codes, help_content, possession, ratelimit
 from .api import client_ip
 from .code_pages import code_page
 from .forms import (

@@ -8,9 +8,12 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import emails
 from .activation_codes import ActivationCode
 from .records import AuditEvent
 from .rules import DomainError, validate_imei
@@ -118,6 +121,11 @@ class Device(models.Model):
     def __str__(self):
         return f"{self.model_name or 'Device'} (IMEI …{self.imei[-4:]})"
 
+    def notify_code_suspended(self):
+        """Tell the owner that their code was used on other phones and is suspended."""
+        if self.owner_id and self.owner.email:
+            send_device_email.enqueue(self.pk, "code_suspended")
+
     @property
     def is_wp7(self) -> bool:
         return self.os_version.startswith("7")
@@ -222,3 +230,19 @@ def device_text_problem(field_name: str, value: str, label: str = "") -> str:
     if "\x00" in value:
         return f"{label} contains a NUL character"
     return ""
+
+
+@task()
+def send_device_email(device_pk: int, event: str):
+    device = Device.objects.select_related("owner").filter(pk=device_pk).first()
+    if device is None or device.owner is None:
+        return
+    emails.send(
+        device.owner.email,
+        "code_suspended",
+        {
+            "device": device,
+            "link": settings.SITE_URL + reverse("device_detail", args=[device.public_id]),
+        },
+        device.owner.language,
+    )

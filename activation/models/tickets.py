@@ -9,16 +9,29 @@ import secrets
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.tasks import task
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import codes
-from ..emails import notify
+from .. import codes, emails
 from .activation_codes import ActivationCode
 from .records import AuditEvent
 from .rules import DomainError, looks_like_code
 
 REFERENCE_LENGTH = 6
+
+
+# What a request's e-mail can be about (templates/emails/ticket_update.*).
+EMAIL_EVENTS = {
+    "opened",
+    "code_issued",
+    "rejected",
+    "resolved",
+    "reopened",
+    "reply",
+    "code_suspended",
+}
 
 
 def new_reference() -> str:
@@ -76,7 +89,7 @@ class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
                 device=device,
                 data={"channel": channel},
             )
-        notify(ticket, "opened")
+        ticket.notify("opened")
         return ticket, True
 
     def attach_phone_requests(self, user, email):
@@ -118,7 +131,7 @@ class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
                     device=device,
                     data={"kind": "ownership"},
                 )
-                notify(ticket, "opened")
+                ticket.notify("opened")
         return ticket
 
 
@@ -231,6 +244,12 @@ class Ticket(models.Model):
     def contact_email(self) -> str:
         return self.customer.email if self.customer_id else self.caller_email
 
+    def notify(self, event: str):
+        """Queue the customer's e-mail about ``event`` on this request."""
+        assert event in EMAIL_EVENTS, event
+        if self.contact_email:
+            send_ticket_email.enqueue(self.pk, event)
+
     @property
     def verification_complete(self) -> bool:
         return self.verified_by_possession or (self.imei_confirmed and self.email_confirmed)
@@ -336,7 +355,7 @@ class Ticket(models.Model):
                 assignee=locked.assignee or by,
                 first_code_at=locked.first_code_at or code.issued_at,
             )
-        notify(self, "code_issued")
+        self.notify("code_issued")
         return code, plaintext
 
     def verify(self, by, *, imei_confirmed, email_confirmed, proof_of_purchase=False):
@@ -384,7 +403,7 @@ class Ticket(models.Model):
                 rejection_reason=reason.strip(),
                 resolved_at=timezone.now(),
             )
-        notify(self, "rejected")
+        self.notify("rejected")
 
     def resolve(self, by):
         """Close the request as done (an agent, or the customer saying the code worked)."""
@@ -395,7 +414,7 @@ class Ticket(models.Model):
             if not locked.is_open:
                 raise DomainError("not_open", "This request is already closed.")
             self._set_status(locked, self.Status.RESOLVED, by=by, resolved_at=timezone.now())
-        notify(self, "resolved")
+        self.notify("resolved")
 
     def reopen(self, by, *, priority=None):
         if by != self.customer and not by.has_perm("activation.change_ticket"):
@@ -419,7 +438,7 @@ class Ticket(models.Model):
                 resolved_at=None,
                 priority=priority or locked.priority,
             )
-        notify(self, "reopened")
+        self.notify("reopened")
 
     def record_outcome(self, by, *, worked: bool):
         """The customer says whether the code worked: yes resolves, no reopens urgently.
@@ -461,7 +480,7 @@ class Ticket(models.Model):
             else:
                 locked.save(update_fields=["updated_at"])
         if kind == TicketMessage.Kind.PUBLIC and author != self.customer:
-            notify(self, "reply")
+            self.notify("reply")
         return message
 
 
@@ -483,3 +502,29 @@ class TicketMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+@task()
+def send_ticket_email(ticket_pk: int, event: str):
+    ticket = Ticket.objects.select_related("customer", "device").filter(pk=ticket_pk).first()
+    if ticket is None or not ticket.contact_email:
+        return
+    if ticket.customer_id:
+        link = settings.SITE_URL + reverse("ticket_detail", args=[ticket.reference])
+        language = ticket.customer.language
+    else:
+        link = settings.SITE_URL + reverse("account_signup")
+        language = None
+    last_reply = ticket.messages.filter(kind="public").order_by("-created_at").first()
+    emails.send(
+        ticket.contact_email,
+        "ticket_update",
+        {
+            "ticket": ticket,
+            "event": event,
+            "link": link,
+            "has_account": bool(ticket.customer_id),
+            "reply": last_reply if event == "reply" else None,
+        },
+        language,
+    )

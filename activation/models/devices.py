@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
@@ -116,6 +117,11 @@ class Device(models.Model):
                 condition=Q(activation_state__in=["not_activated", "deferred", "activated"]),
                 name="device_activation_state_valid",
             ),
+        ]
+        indexes = [
+            # The desk at millions of rows (see Ticket.Meta.indexes).
+            models.Index(fields=["created_at"], name="device_created_idx"),
+            models.Index(Upper("serial"), name="device_serial_upper_idx"),
         ]
 
     def __str__(self):

@@ -7,8 +7,10 @@ through the ``device`` foreign key, never imported.
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import codes, emails
 from .activation_codes import ActivationCode
+from .indexes import PostgresGinIndex
 from .records import AuditEvent
 from .rules import DomainError, looks_like_code
 
@@ -231,7 +234,26 @@ class Ticket(models.Model):
                 name="ticket_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="ticket_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="ticket_queue_idx"),
+            # The desk at millions of rows (admin/common.py: LargeTableAdmin): lists page
+            # by created_at; a search by one field compiles to UPPER(field::text) = or LIKE,
+            # which only an index on that expression (or a trigram one) serves.
+            models.Index(fields=["created_at"], name="ticket_created_idx"),
+            # The queue (open requests, oldest first): the open ones are the newest, so
+            # walking the whole table's created_at index from the oldest reads all history.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status__in=["new", "in_progress", "waiting", "code_issued"]),
+                name="ticket_open_created_idx",
+            ),
+            models.Index(Upper("reference"), name="ticket_reference_upper_idx"),
+            models.Index(Upper("caller_email"), name="ticket_caller_email_upper_idx"),
+            PostgresGinIndex(
+                OpClass(Upper("caller_email"), name="gin_trgm_ops"),
+                name="ticket_caller_email_trgm_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.reference

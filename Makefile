@@ -24,6 +24,7 @@ install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 run: export DJANGO_DEBUG ?= 1
 run: install
 	$(MANAGE) migrate --no-input
+	$(MANAGE) load_help_content
 	$(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:8000
 

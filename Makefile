@@ -10,7 +10,7 @@ MANAGE := $(UV) run --frozen python manage.py
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test   install and run the test suite (SQLite, or DATABASE_URL)"
-	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   ruff check, ruff format --check, import cycles, makemigrations --check"
 	@echo "make format ruff format and fix"
 	@echo "make screenshots  regenerate docs/screenshots (needs /usr/bin/chromium)"
 
@@ -24,6 +24,7 @@ install: $(if $(findstring .tools,$(UV)),.tools/bin/uv)
 run: export DJANGO_DEBUG ?= 1
 run: install
 	$(MANAGE) migrate --no-input
+	$(MANAGE) load_help_content
 	$(MANAGE) load_demo
 	$(MANAGE) runserver 127.0.0.1:8000
 
@@ -33,6 +34,7 @@ test: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen python scripts/import_cycles.py
 	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
 
 format: install

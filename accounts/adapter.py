@@ -3,7 +3,7 @@ secrets encrypted at rest.
 
 ``AccountAdapter.get_client_ip``: allauth keys its rate limits (sign-in, failed
 sign-ins, sign-up, password reset) and the recorded user sessions by this address. It
-is the portal's own ``activation.api.client_ip`` (``TRUSTED_PROXY_COUNT``), so behind
+is the portal's own ``activation.http.client_ip`` (``TRUSTED_PROXY_COUNT``), so behind
 the proxy each customer has a budget of their own instead of all sharing the proxy's.
 
 ``AccountAdapter``: a sign-in turned away because the process's password-hashing queue
@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.exceptions import PermissionDenied
 
 from activation import codes
-from activation.api import client_ip
+from activation.http import client_ip
 
 from .hashers import HashingBusy
 

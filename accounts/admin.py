@@ -15,9 +15,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.privacy import delete_account, may_erase_for_others
 from activation.admin.common import error_text
 from activation.models import DomainError
-from activation.privacy import delete_account, may_erase_for_others
 
 from .models import User
 
@@ -61,7 +61,7 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("Delete personal data"), permissions=["erase"])
     def delete_personal_data(self, request, queryset):
-        """Erase callers' accounts as they could themselves (activation.privacy), with
+        """Erase callers' accounts as they could themselves (accounts.privacy), with
         the agent as the audited actor. Staff accounts are refused."""
         if not request.POST.get("confirm_erase"):
             self.message_user(

@@ -36,7 +36,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import codes, ratelimit
-from .emails import notify_code_suspended
 from .models import ActivationAttempt, ActivationCode, Device, DomainError
 
 MISUSE_DEVICES = 2
@@ -118,7 +117,7 @@ def activate(imei: str, typed_code: str, *, ip: str | None = None) -> Outcome:
             suspended_owner = outcome.device
             outcome = Outcome("invalid_code", "other_device")
     if suspended_owner is not None:
-        notify_code_suspended(suspended_owner)
+        suspended_owner.notify_code_suspended()
     return outcome
 
 

@@ -5,16 +5,15 @@ JSON in and out, no session and no CSRF cookie; every response body is signed
 the reason, so the API never tells which codes exist; the real reason is recorded.
 """
 
-import ipaddress
 import json
 from functools import wraps
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import activation, openapi, ratelimit, signing
+from .http import client_ip
 from .models import validate_imei
 
 MAX_BODY = 1024
@@ -22,31 +21,6 @@ INVALID_CODE_MESSAGE = (
     "This activation code can't be used on this phone. Check it, or contact support for a new one."
 )
 UNAVAILABLE_MESSAGE = "Activation is briefly unavailable. Try again in a minute."
-
-
-def client_ip(request) -> str | None:
-    """The client's address, taking X-Forwarded-For only from trusted proxies.
-
-    With ``TRUSTED_PROXY_COUNT`` = N, the N proxies in front of the app each append the
-    address they saw, so the client is the N-th entry from the right; anything further
-    left was written by the client and is ignored.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        forwarded = [
-            item.strip()
-            for item in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if item.strip()
-        ]
-        if len(forwarded) >= proxies:
-            remote = forwarded[-proxies]
-    for candidate in (remote, request.META.get("REMOTE_ADDR", "")):
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            continue
-    return None
 
 
 def _json(data, status=200, **headers):

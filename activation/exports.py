@@ -31,7 +31,7 @@ import xlsxwriter
 from django.db import connections
 from django.http import StreamingHttpResponse
 
-from portal.routers import reading_from_replica
+from activation.routers import reading_from_replica
 
 from . import codes
 from .models import AuditEvent
@@ -357,7 +357,7 @@ STREAMS = {"csv": stream_csv, "json": stream_json, "xlsx": stream_xlsx}
 
 
 def stream(report: Report) -> Iterator[bytes]:
-    """The report's bytes, read from the replica when one is configured (portal.routers).
+    """The report's bytes, read from the replica when one is configured (activation.routers).
 
     The audit event that ``audited`` writes after the last chunk goes to the primary.
     """

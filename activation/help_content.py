@@ -1,9 +1,10 @@
 """The help centre's English text, edited from support article KB2431699 (rev. 16.4).
 
-Loaded into ``HelpEntry`` rows by migration ``0003_help_content``; agents edit the rows
-in the admin afterwards. Bodies use a tiny plain-text format, read by ``blocks``:
-paragraphs are separated by a blank line, a paragraph whose lines start with "1. ",
-"2. " ... is a numbered list, and one whose lines start with "- " is a bullet list.
+Loaded into ``HelpEntry`` rows by ``python manage.py load_help_content`` (migration 0003
+loads a frozen copy); agents edit the rows in the admin afterwards. Bodies use a tiny
+plain-text format, read by ``blocks``: paragraphs are separated by a blank line, a
+paragraph whose lines start with "1. ", "2. " ... is a numbered list, and one whose
+lines start with "- " is a bullet list.
 """
 
 import datetime

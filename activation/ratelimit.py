@@ -12,8 +12,9 @@ reply says how long until it ends. Windows aligned to the clock would let a clie
 spend a limit twice in a moment (just before and just after a boundary), and made
 every test of a limit fail whenever a boundary fell inside it.
 
-If Redis cannot be reached, every call raises ``LimiterUnavailable``: callers answer
-503 (the API with ``{"error": "unavailable"}``, pages with templates/503.html) rather
+If Redis cannot be reached, every call raises ``LimiterUnavailable``: the request gets
+a 503 (the API with ``{"error": "unavailable"}`` from ``api.api_view``, pages with
+templates/503.html from ``portal.middleware.ServiceUnavailableMiddleware``) rather
 than go ahead without their limits.
 """
 

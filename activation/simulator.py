@@ -15,10 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from . import activation, codes, possession, ratelimit
-from .api import client_ip
+from . import activation, codes, possession
+from .http import client_ip
 from .models import Device, SupportContact, normalise_imei, validate_imei
-from .views import unavailable
 
 US_SUPPORT = "(800) MICROSOFT (642-7676)"
 US_SUPPORT_TEL = "+18006427676"
@@ -83,18 +82,15 @@ def simulator(request):
     error = ""
     if request.method == "POST":
         ip = client_ip(request)
-        try:
-            counted = activation.limit_client(ip, device.imei)
-            if not counted.allowed:
-                screen, error = "activate", _wait(counted.retry_after)
-            elif source.get("action") == "skip":
-                activation.defer(device.imei)
-                screen = "skipped"
-            else:
-                outcome = activation.activate(device.imei, source.get("code", ""), ip=ip)
-                screen, error = _outcome_words(device, outcome)
-        except ratelimit.LimiterUnavailable as problem:
-            return unavailable(request, problem)
+        counted = activation.limit_client(ip, device.imei)
+        if not counted.allowed:
+            screen, error = "activate", _wait(counted.retry_after)
+        elif source.get("action") == "skip":
+            activation.defer(device.imei)
+            screen = "skipped"
+        else:
+            outcome = activation.activate(device.imei, source.get("code", ""), ip=ip)
+            screen, error = _outcome_words(device, outcome)
         device.refresh_from_db()
     if screen == "call":
         context["contacts"] = SupportContact.objects.all()[:10]

@@ -1,14 +1,9 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    # Readiness probe for load balancers, not a page (no object, no customer data): in an
-    # include so the customer-page walk in tests/test_ownership.py does not expect one.
-    path("", include([path("readyz", views.readyz, name="readyz")])),
-    path("account/", views.account, name="account"),
     path("help/", views.help_index, name="help_index"),
     path("help/<slug:slug>/", views.help_entry, name="help_entry"),
     path("help/<slug:slug>/feedback/", views.help_feedback, name="help_feedback"),

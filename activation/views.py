@@ -5,31 +5,23 @@ Every page about a customer's things starts with one lookup through
 model methods do the work; views turn ``DomainError.code`` into words.
 """
 
-import json
-import logging
 import math
 
 from allauth.account.decorators import reauthentication_required
-from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.db import connections
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from portal.reporting import ShownCode
-
-from . import codes, help_content, possession, privacy, ratelimit
-from .api import client_ip
-from .code_pages import code_page
+from . import codes, help_content, possession, ratelimit
+from .code_pages import ShownCode, code_page
 from .forms import (
     NO_CODES,
     CodeRequestForm,
@@ -39,6 +31,7 @@ from .forms import (
     OutcomeForm,
     ReplyForm,
 )
+from .http import client_ip
 from .models import (
     ActivationCode,
     AuditEvent,
@@ -70,18 +63,10 @@ ERRORS = {
 }
 
 
-def _words(error: DomainError) -> str:
+def words_for(error: DomainError) -> str:
     return str(
         ERRORS.get(error.code, _("Something went wrong. Please try again or contact support."))
     )
-
-
-def unavailable(request, error):
-    """The rate limits cannot be checked (Redis down): a 503 page, never the work
-    without its limit."""
-    response = render(request, "503.html", status=503)
-    response["Retry-After"] = str(error.retry_after)
-    return response
 
 
 def _too_many(request, template, context, limit):
@@ -101,17 +86,6 @@ def home(request):
         devices = list(Device.objects.owned_by(request.user)[:5])
     contacts = SupportContact.objects.all()[:5]
     return render(request, "activation/home.html", {"contacts": contacts, "devices": devices})
-
-
-@require_safe
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
-
-@require_safe
-@login_required
-def account(request):
-    return render(request, "activation/account.html")
 
 
 # Help centre ---------------------------------------------------------------------------
@@ -211,10 +185,7 @@ def help_feedback(request, slug):
 def _help_feedback(request, entry):
     limit, window = settings.PAGE_RATE_LIMITS["help_feedback_per_ip"]
     address = client_ip(request) or "unknown"
-    try:
-        counted = ratelimit.hit(FEEDBACK_SCOPE, address, limit=limit, window=window)
-    except ratelimit.LimiterUnavailable as error:
-        return unavailable(request, error)
+    counted = ratelimit.hit(FEEDBACK_SCOPE, address, limit=limit, window=window)
     if not counted.allowed:
         return _too_many(request, "activation/too_many.html", {"back": entry}, counted)
     form = HelpFeedbackForm(request.POST)
@@ -255,7 +226,7 @@ def device_add(request):
                 model_name=form.cleaned_data["model_name"],
             )
         except DomainError as error:
-            form.add_error("imei", _words(error))
+            form.add_error("imei", words_for(error))
         else:
             if review is not None:
                 messages.warning(
@@ -307,16 +278,13 @@ def request_code(request, public_id):
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["request_code"]:
             # Checking a request code needs its limit: refuse before writing anything.
-            try:
-                ratelimit.ensure_available()
-            except ratelimit.LimiterUnavailable as error:
-                return unavailable(request, error)
+            ratelimit.ensure_available()
         try:
             ticket, created = Ticket.objects.request_code(
                 device, reason=form.cleaned_data["reason"], customer=request.user
             )
         except DomainError as error:
-            form.add_error("reason", _words(error))
+            form.add_error("reason", words_for(error))
         else:
             return _after_request(request, device, ticket, created, form)
     status = 400 if form.errors else 200
@@ -459,7 +427,7 @@ def ticket_reply(request, reference):
         try:
             ticket.post_message(request.user, form.cleaned_data["body"])
         except DomainError as error:
-            form.add_error("body", _words(error))
+            form.add_error("body", words_for(error))
         else:
             messages.success(request, _("Your reply was sent to support."))
             return redirect("ticket_detail", reference=ticket.reference)
@@ -478,7 +446,7 @@ def ticket_outcome(request, reference):
     try:
         ticket.record_outcome(by=request.user, worked=worked)
     except DomainError as error:
-        messages.error(request, _words(error))
+        messages.error(request, words_for(error))
     else:
         if worked:
             messages.success(request, _("Great, your phone is activated. We closed this request."))
@@ -517,10 +485,7 @@ def _reveal(request, device):
         messages.error(request, _("This phone has no code from support to show."))
         return redirect("device_detail", public_id=device.public_id)
     limit, window = settings.PAGE_RATE_LIMITS["code_reveals_per_user"]
-    try:
-        counted = ratelimit.hit(REVEAL_SCOPE, str(request.user.pk), limit=limit, window=window)
-    except ratelimit.LimiterUnavailable as error:
-        return unavailable(request, error)
+    counted = ratelimit.hit(REVEAL_SCOPE, str(request.user.pk), limit=limit, window=window)
     if not counted.allowed:
         return _too_many(request, "activation/too_many.html", {"device": device}, counted)
     try:
@@ -537,109 +502,3 @@ def _reveal(request, device):
         "ask_outcome": ticket is not None and ticket.status == Ticket.Status.CODE_ISSUED,
     }
     return render(request, "activation/reveal.html", context)
-
-
-# Personal data: download it, delete the account ------------------------------------------
-
-logger = logging.getLogger(__name__)
-
-
-@require_safe
-@login_required
-@never_cache
-def account_data(request):
-    """The account's data as a JSON file. Not an audit event: it is the customer's own
-    data, already shown on their pages; the request is logged (user id, request id)."""
-    data = privacy.export_data(request.user)
-    logger.info("personal data downloaded", extra={"event": "personal_data_downloaded"})
-    response = HttpResponse(
-        json.dumps(data, indent=2, ensure_ascii=False),
-        content_type="application/json; charset=utf-8",
-    )
-    day = data["generated_at"][:10]
-    response["Content-Disposition"] = f'attachment; filename="activation-support-data-{day}.json"'
-    return response
-
-
-class AccountDeleteForm(forms.Form):
-    confirm = forms.BooleanField(
-        label=gettext_lazy(
-            "I understand that my account, my phones' codes and my requests will be deleted "
-            "and that this cannot be undone."
-        ),
-        error_messages={"required": gettext_lazy("Tick the box to confirm.")},
-    )
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@login_required
-def account_delete(request):
-    form = AccountDeleteForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        return _delete_account(request, form)
-    status = 400 if form.errors else 200
-    return render(request, "activation/account_delete.html", {"form": form}, status=status)
-
-
-@reauthentication_required
-@never_cache
-def _delete_account(request, form):
-    try:
-        privacy.delete_account(request.user, by=request.user)
-    except DomainError as error:
-        words = {
-            "staff_account": _("Staff accounts are closed by an administrator."),
-        }.get(error.code) or _words(error)
-        form.add_error(None, words)
-        return render(request, "activation/account_delete.html", {"form": form}, status=400)
-    logout(request)
-    messages.success(
-        request,
-        _("Your account was deleted. We sent a confirmation to your former e-mail address."),
-    )
-    return redirect("home")
-
-
-# Operations ------------------------------------------------------------------------------
-
-
-def _check(work) -> str:
-    try:
-        work()
-    except Exception:
-        logger.warning("readiness check failed", exc_info=True, extra={"event": "not_ready"})
-        return "unavailable"
-    return "ok"
-
-
-def _database_answers():
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT 1")
-
-
-def _cache_answers():
-    from django.core.cache import cache
-
-    cache.set("readyz", "1", 10)
-    if cache.get("readyz") != "1":
-        raise RuntimeError("the cache did not keep a value")
-
-
-@require_safe
-@never_cache
-def readyz(request):
-    """Ready for traffic: the database, the cache and the rate-limit store answer.
-
-    /healthz says the process is alive (always 200); this says whether to send it
-    traffic: 503 with the failing check named, never the error's text.
-    """
-    checks = {
-        "database": _check(_database_answers),
-        "cache": _check(_cache_answers),
-        "ratelimit": _check(ratelimit.ensure_available),
-    }
-    ready = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
-        status=200 if ready else 503,
-    )

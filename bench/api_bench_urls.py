@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from activation import codes, ratelimit, signing
-from activation.api import client_ip
+from activation.http import client_ip
 from portal.urls import urlpatterns as portal_urlpatterns
 
 READ = """

@@ -14,7 +14,7 @@ Two kinds of numbers:
   open requests by status, the age of the oldest open request, and report exports and
   device imports (counted from the append-only audit log, so they only grow).
 
-Anybody whose address (``activation.api.client_ip``, honouring TRUSTED_PROXY_COUNT)
+Anybody whose address (``activation.http.client_ip``, honouring TRUSTED_PROXY_COUNT)
 is not in METRICS_ALLOWED_IPS gets a 404, as if there were nothing here.
 """
 
@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from activation.api import client_ip
+from activation.http import client_ip
 from activation.models import ActivationAttempt, AuditEvent, Ticket
 
 CONTENT_TYPE = prometheus_client.CONTENT_TYPE_PLAIN_0_0_4

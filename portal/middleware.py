@@ -17,12 +17,13 @@ from functools import cache
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 
 from accounts import hashers
+from activation import ratelimit
 from activation.codes import CODE_LIKE_RE
+from activation.http import service_unavailable
 
 from . import metrics
 from .logging import current_request, current_request_id
@@ -160,6 +161,9 @@ class ServiceUnavailableMiddleware:
 
     - the shared cache is unreachable while a view needs it (allauth's sign-in rate
       limits, say): the operator sees the cause in the log;
+    - the portal's own rate limits cannot be checked (``ratelimit.LimiterUnavailable``,
+      the counters' store is down): the page refuses rather than work without its limit
+      (views raise it and never catch it; the JSON API answers in JSON itself);
     - this process already has as many passwords to hash as it may queue
       (``accounts.hashers.HashingBusy``, a sign-in flood): the customer is asked to try
       again in a few seconds. A password form posted while the queue is full is turned
@@ -183,7 +187,7 @@ class ServiceUnavailableMiddleware:
 
     def _busy(self, request):
         logger.warning("Sign-in turned away in %s: password hashing queue full", request.path)
-        return _try_again(request, hashers.HashingBusy.retry_after, busy=True)
+        return service_unavailable(request, hashers.HashingBusy.retry_after, busy=True)
 
     def process_exception(self, request, exception):
         from redis.exceptions import ConnectionError as RedisConnectionError
@@ -191,13 +195,9 @@ class ServiceUnavailableMiddleware:
 
         if isinstance(exception, hashers.HashingBusy):
             return self._busy(request)
+        if isinstance(exception, ratelimit.LimiterUnavailable):
+            return service_unavailable(request, exception.retry_after)
         if not isinstance(exception, RedisConnectionError | RedisTimeoutError):
             return None
         logger.error("Shared cache unreachable in %s: %s", view_name(request), exception)
-        return _try_again(request, 30)
-
-
-def _try_again(request, retry_after, **context):
-    response = render(request, "503.html", context, status=503)
-    response["Retry-After"] = str(retry_after)
-    return response
+        return service_unavailable(request, 30)

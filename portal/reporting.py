@@ -82,19 +82,3 @@ class CodeSafeExceptionReporterFilter(SafeExceptionReporterFilter):
             name: self.cleansed_substitute if holds_code(value) else value
             for name, value in meta.items()
         }
-
-
-class ShownCode(str):
-    """A code on its way into the one page that shows it.
-
-    It is the code's text (the page prints it, code compares with it); only its
-    ``repr`` is masked to the last symbols. Django's template engine logs the whole
-    context's ``repr`` at DEBUG when a template looks up a missing variable
-    (``django.template``), and error reports print contexts too: wrapped, the code stays
-    out of those records even before the log handler's redaction sees them.
-    """
-
-    __slots__ = ()
-
-    def __repr__(self):
-        return f"<code …{self[-5:]}>"

@@ -3,9 +3,8 @@ from django.urls import include, path
 
 from accounts import i18n
 from activation import simulator
-from activation import views as activation_views
 
-from . import metrics
+from . import metrics, views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,8 +15,9 @@ urlpatterns = [
     path("simulator/", simulator.simulator, name="simulator"),
     path("reports/", include("activation.report_urls")),
     path("metrics", metrics.metrics_view, name="metrics"),
-    # Personal data (no object in the URL: always the signed-in account's own).
-    path("account/data/", activation_views.account_data, name="account_data"),
-    path("account/delete/", activation_views.account_delete, name="account_delete"),
+    # Operators' probes: alive (always 200) and ready for traffic (503 naming what fails).
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("account/", include("accounts.urls")),
     path("", include("activation.urls")),
 ]

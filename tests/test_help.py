@@ -1,8 +1,10 @@
 """The help centre: the support article edited into pages, search and feedback."""
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from activation import help_content, ratelimit
@@ -174,3 +176,23 @@ def test_the_guided_path_leads_a_customer_to_the_next_step(client, customer, mak
 
     assert reverse("device_add") in before
     assert reverse("request_code", args=[device.public_id]) in after
+
+
+def test_edited_help_content_reaches_the_pages_through_load_help_content(client, db, monkeypatch):
+    """Migrations load the content frozen beside them; an edit of help_content.py is
+    loaded by the command, in place (feedback stays attached), new entries included."""
+    slug, section, position, _title, summary, body = help_content.ENTRIES[0]
+    entry = HelpEntry.objects.get(slug=slug, language="en")
+    HelpFeedback.objects.create(entry=entry, helpful=True)
+    edited = (slug, section, position, "An edited title", summary, body)
+    added = ("a-new-entry", section, 99, "A new entry", "Its summary.", "Its body.")
+    monkeypatch.setattr(help_content, "ENTRIES", [edited, added, *help_content.ENTRIES[1:]])
+
+    out = StringIO()
+    call_command("load_help_content", stdout=out)
+
+    assert "1 entries created" in out.getvalue()
+    page = client.get(reverse("help_entry", args=[slug])).content.decode()
+    assert "An edited title" in page
+    assert client.get(reverse("help_entry", args=["a-new-entry"])).status_code == 200
+    assert HelpFeedback.objects.filter(entry__slug=slug, entry__language="en").count() == 1

@@ -15,7 +15,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
-from activation import emails, help_content, help_content_i18n
+from activation import help_content, help_content_i18n
 from activation.models import HelpEntry
 from tests.conftest import PASSWORD
 
@@ -260,7 +260,7 @@ def test_email_to_a_german_customer_is_in_german(customer, make_device, make_tic
     customer.save()
     ticket = make_ticket(make_device(owner=customer))
 
-    emails.notify(ticket, "opened")
+    ticket.notify("opened")
 
     message = mailoutbox[-1]
     html = message.alternatives[0].content
@@ -278,8 +278,8 @@ def test_email_follows_each_customers_own_language(
     other_customer.language = "ja"
     other_customer.save()
 
-    emails.notify(make_ticket(make_device(owner=customer)), "resolved")
-    emails.notify(make_ticket(make_device(owner=other_customer)), "resolved")
+    make_ticket(make_device(owner=customer)).notify("resolved")
+    make_ticket(make_device(owner=other_customer)).notify("resolved")
 
     english, japanese = mailoutbox[-2:]
     assert "Your request is resolved." in english.body

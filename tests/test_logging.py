@@ -61,7 +61,7 @@ def test_every_line_of_a_request_shares_its_id(client, customer, log_lines):
     response = client.get(reverse("account_data"))
 
     lines = [line for line in log_lines() if line["request_id"] == response["X-Request-ID"]]
-    assert {line["logger"] for line in lines} == {"activation.views", "portal.request"}
+    assert {line["logger"] for line in lines} == {"accounts.views", "portal.request"}
     assert all(line["user_id"] == customer.pk for line in lines)
 
 

@@ -1,12 +1,14 @@
 """Every customer page is scoped to its owner: another customer gets a 404, never data.
 
-The walk covers every URL pattern in activation/urls.py, so a new page with an object
-in its URL is checked as soon as it exists.
+The walk covers every URL pattern of the customer pages (activation/urls.py) and of the
+account pages (accounts/urls.py), so a new page with an object in its URL is checked as
+soon as it exists.
 """
 
 import pytest
 from django.urls import URLPattern, reverse
 
+from accounts import urls as account_urls
 from activation import urls
 from activation.models import ActivationCode, AuditEvent, Ticket, TicketMessage
 from tests.conftest import PASSWORD
@@ -15,8 +17,9 @@ from tests.test_accounts import assert_portal_page
 # Pages without an object in their URL: public, or listing the visitor's own things.
 NO_OBJECT = {
     "home",
-    "healthz",
     "account",
+    "account_data",
+    "account_delete",
     "help_index",
     "help_entry",
     "help_feedback",
@@ -27,7 +30,9 @@ NO_OBJECT = {
 
 
 def customer_patterns():
-    patterns = [p for p in urls.urlpatterns if isinstance(p, URLPattern)]
+    patterns = [
+        p for p in [*urls.urlpatterns, *account_urls.urlpatterns] if isinstance(p, URLPattern)
+    ]
     return [p for p in patterns if p.name not in NO_OBJECT]
 
 

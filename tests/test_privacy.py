@@ -16,7 +16,8 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-from activation import codes, privacy
+from accounts import privacy
+from activation import codes
 from activation.activation import activate
 from activation.demo import enrol_demo_mfa
 from activation.models import (

@@ -27,10 +27,10 @@ from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.test import Client
 from django.urls import reverse
 
+from activation import routers
 from activation.demo import enrol_demo_mfa
 from activation.models import ActivationCode, Ticket
-from portal import routers
-from portal.routers import ReplicaRouter, reading_from_replica
+from activation.routers import ReplicaRouter, reading_from_replica
 from tests.test_api_concurrency import server_env, two_servers
 
 PASSWORD = "scale-out-password-9"

@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 from packaging.version import Version
 
+from accounts import urls as account_urls
 from activation import codes, ratelimit, urls
 from activation.demo import enrol_demo_mfa
 from activation.keyring import generate_key_entry
@@ -145,7 +146,8 @@ def test_every_page_showing_a_code_sends_no_referrer_and_is_not_cached(
 
 
 def _customer_urls(owned):
-    """Each customer URL pattern (nested includes too) with the owner's objects in it."""
+    """Each customer and account URL pattern (nested includes too) with the owner's
+    objects in it."""
 
     def walk(patterns):
         for pattern in patterns:
@@ -155,7 +157,7 @@ def _customer_urls(owned):
                 yield pattern
 
     entry = owned["help_entry"]
-    for pattern in walk(urls.urlpatterns):
+    for pattern in walk([*urls.urlpatterns, *account_urls.urlpatterns]):
         values = {"slug": entry.slug, **owned}
         kwargs = {name: values[name] for name in pattern.pattern.converters}
         yield pattern.name, reverse(pattern.name, kwargs=kwargs)
@@ -178,8 +180,8 @@ def test_every_customer_page_carries_the_content_security_policy(
     client.force_login(customer)
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     extra = [
-        ("account_data", reverse("account_data")),
-        ("account_delete", reverse("account_delete")),
+        ("healthz", reverse("healthz")),
+        ("readyz", reverse("readyz")),
         ("not_found", "/devices/not-a-phone/"),
     ]
     seen = set()

@@ -10,14 +10,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.reporting import ShownCode
-
 from .. import codes as code_format
 from .. import resources
 from ..admin_exports import StreamingExportMixin
-from ..api import client_ip
-from ..code_pages import secret_response
+from ..code_pages import ShownCode, secret_response
 from ..codes import CodeUnavailable
+from ..http import client_ip
 from ..models import ActivationCode, DomainError
 from .common import ReadOnlyAdmin, ReasonActionForm, act_on_each, posted_reason, refuse
 

@@ -24,12 +24,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.reporting import ShownCode
-
 from .. import codes as code_format
 from .. import resources
 from ..admin_exports import StreamingExportMixin
-from ..code_pages import secret_response
+from ..code_pages import ShownCode, secret_response
 from ..models import (
     CannedReply,
     DomainError,

@@ -3,8 +3,9 @@
 Each module translates every entry of ``help_content.ENTRIES`` (same slugs) as
 ``ENTRIES = {slug: (title, summary, body)}``; section, position and the article's ID,
 revision and review date come from the English entry. Loaded into ``HelpEntry`` rows
-by migration ``0005_help_translations``. A language or entry missing here is shown in
-English by the help views (activation/views.py), one whole entry at a time.
+by ``python manage.py load_help_content`` (migration 0005 loads a frozen copy). A
+language or entry missing here is shown in English by the help views
+(activation/views.py), one whole entry at a time.
 """
 
 from importlib import import_module

@@ -1,27 +1,34 @@
 """The help centre in German, Spanish, French, Italian, Japanese and Brazilian Portuguese.
 
-The languages join settings.LANGUAGES (the choices below); the text lives in
-``activation/help_content_i18n/``. Like 0003, re-running the forward step updates the
-rows in place, keyed by slug and language.
+The languages join settings.LANGUAGES (the choices below). Like 0003, the rows are
+frozen in ``0005_help_translations.json`` beside this file (the text of
+``activation/help_content_i18n/`` when it was frozen); later edits reach the database
+through ``python manage.py load_help_content``. The forward step updates rows in place,
+keyed by slug and language.
 """
+
+import json
+from pathlib import Path
 
 from django.db import migrations, models
 
+ROWS = Path(__file__).with_suffix(".json")
+
+
+def _rows():
+    return json.loads(ROWS.read_text(encoding="utf-8"))
+
 
 def forward(apps, schema_editor):
-    from activation import help_content_i18n
-
     HelpEntry = apps.get_model("activation", "HelpEntry")
-    for row in help_content_i18n.rows():
+    for row in _rows():
         slug, language = row.pop("slug"), row.pop("language")
         HelpEntry.objects.update_or_create(slug=slug, language=language, defaults=row)
 
 
 def backward(apps, schema_editor):
-    from activation import help_content_i18n
-
     HelpEntry = apps.get_model("activation", "HelpEntry")
-    HelpEntry.objects.filter(language__in=list(help_content_i18n.MODULES)).delete()
+    HelpEntry.objects.filter(language__in={row["language"] for row in _rows()}).delete()
 
 
 class Migration(migrations.Migration):

@@ -9,6 +9,10 @@ PostgreSQL's own; SQLite databases (``make run``, the default test run) skip the
 
 On a large live table, create them first with ``CREATE INDEX CONCURRENTLY`` and the same
 names: ``IF NOT EXISTS`` then skips them here.
+
+Since 0012 the models declare them (``Meta.indexes``; the trigram one as
+``PostgresGinIndex``, no statement on SQLite), so Django's model state knows them; 0012
+creates on SQLite the ones that do not need PostgreSQL.
 """
 
 from django.db import migrations

@@ -39,7 +39,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import (
+from activation.models import (
     ActivationAttempt,
     ActivationCode,
     AuditEvent,

@@ -12,7 +12,8 @@ checked, so it must not count against the address's failed sign-ins: allauth tak
 "login_failed" slot before checking the password and only gives it back on success.
 
 ``MFAAdapter``: allauth stores an authenticator's secret through ``adapter.encrypt``
-and reads it back through ``adapter.decrypt``. Here that is AES-256-GCM under a subkey
+and reads it back through ``adapter.decrypt``. Here that is AES-256-GCM
+(``activation/sealing.py``) under a subkey
 of the portal's versioned ``ACTIVATION_KEYS`` (purpose ``mfa-secret/v1``). The stored
 string names its key (``mfa1:<key id>:<nonce+ciphertext, base64>``), so secrets
 written under an older key still decrypt while it stays configured;
@@ -20,16 +21,15 @@ written under an older key still decrypt while it stays configured;
 """
 
 import base64
-import os
+import binascii
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.exceptions import PermissionDenied
 
 from activation import codes
 from activation.http import client_ip
+from activation.sealing import Sealer, Unsealable
 
 from .hashers import HashingBusy
 
@@ -51,8 +51,7 @@ def mfa_key(key_id: str | None = None) -> tuple[str, bytes]:
 
 def encrypt_secret(text: str) -> str:
     key_id, key = mfa_key()
-    nonce = os.urandom(12)
-    blob = nonce + AESGCM(key).encrypt(nonce, text.encode(), ASSOCIATED_DATA)
+    blob = Sealer(key).seal(text.encode(), ASSOCIATED_DATA)
     return f"{PREFIX}:{key_id}:{base64.urlsafe_b64encode(blob).decode()}"
 
 
@@ -64,12 +63,11 @@ def decrypt_secret(stored: str) -> str:
         raise SecretUnavailable("not an encrypted MFA secret")
     if key_id not in codes.keyring():
         raise SecretUnavailable(f"key {key_id!r} is not configured")
-    blob = base64.urlsafe_b64decode(encoded)
     try:
-        plain = AESGCM(mfa_key(key_id)[1]).decrypt(blob[:12], blob[12:], ASSOCIATED_DATA)
-    except InvalidTag:
+        blob = base64.urlsafe_b64decode(encoded)
+        return Sealer(mfa_key(key_id)[1]).open(blob, ASSOCIATED_DATA).decode()
+    except (binascii.Error, Unsealable):
         raise SecretUnavailable("MFA secret does not authenticate") from None
-    return plain.decode()
 
 
 def key_id_of(stored: str) -> str:

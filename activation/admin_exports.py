@@ -21,8 +21,6 @@ import re
 import secrets
 import tempfile
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django import forms
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -36,6 +34,7 @@ from import_export.tmp_storages import BaseStorage
 
 from . import codes, exports
 from .resources import DeviceBatchResource
+from .sealing import Sealer, Unsealable
 
 EXPORT_PERMISSION = "activation.export_reports"
 IMPORT_PERMISSION = "activation.import_devices"
@@ -79,31 +78,9 @@ class StreamingExportMixin(ImportExportMixinBase):
         return super().changelist_view(request, extra_context)
 
     def get_streaming_export_queryset(self, request):
-        """The changelist's queryset, with its filters and search, without paging it."""
-        list_display = self.get_list_display(request)
-        ChangeList = self.get_changelist(request)
-
-        class ExportChangeList(ChangeList):
-            def get_results(self, request):
-                pass  # no counting or paging: the export reads everything selected
-
-        changelist = ExportChangeList(
-            request,
-            self.model,
-            list_display,
-            self.get_list_display_links(request, list_display),
-            self.get_list_filter(request),
-            self.date_hierarchy,
-            self.get_search_fields(request),
-            self.get_list_select_related(request),
-            self.list_per_page,
-            self.list_max_show_all,
-            self.list_editable,
-            self,
-            self.get_sortable_by(request),
-            self.search_help_text,
-        )
-        return changelist.queryset
+        """Every row the changelist selects with its filters and search: its ``queryset``
+        (only its ``result_list`` is one page)."""
+        return self.get_changelist_instance(request).queryset
 
     def streaming_export_view(self, request):
         if not self.has_streaming_export_permission(request):
@@ -164,15 +141,14 @@ class EncryptedTempStorage(BaseStorage):
         return bool(cls.NAME_RE.match(name or "")) and os.path.exists(cls.path_for(name))
 
     @classmethod
-    def _aead(cls):
-        return AESGCM(codes.keyring().current.derive(cls.PURPOSE))
+    def _sealer(cls):
+        return Sealer(codes.keyring().current.derive(cls.PURPOSE))
 
     def save(self, data):
         if isinstance(data, str):
             data = data.encode(self.encoding or "utf-8")
         self.name = secrets.token_hex(16)
-        nonce = os.urandom(12)
-        blob = nonce + self._aead().encrypt(nonce, data, self.name.encode())
+        blob = self._sealer().seal(data, self.name.encode())
         fd = os.open(self._path(), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as file:
             file.write(blob)
@@ -181,8 +157,8 @@ class EncryptedTempStorage(BaseStorage):
         with open(self._path(), "rb") as file:
             blob = file.read()
         try:
-            data = self._aead().decrypt(blob[:12], blob[12:], self.name.encode())
-        except InvalidTag:
+            data = self._sealer().open(blob, self.name.encode())
+        except Unsealable:
             raise ValueError("The uploaded file can no longer be read; upload it again.") from None
         if "b" in (self.read_mode or ""):
             return data

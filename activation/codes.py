@@ -6,24 +6,23 @@ every single-symbol typo and most swaps of neighbours, so a typo is reported as 
 typo and never counts as a guess.
 
 Codes are never stored in plaintext: a keyed HMAC-SHA256 digest finds a code, and
-AES-256-GCM with the row's identity as associated data lets its owner read it again.
+AES-256-GCM (``sealing.py``) with the row's identity as associated data lets its owner
+read it again.
 """
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import string
 from functools import cache
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from .keyring import Keyring, parse_keys
+from .sealing import Sealer, Unsealable
 
 ALPHABET = "BCDFGHJKMPQRTVWXY2346789"
 N = len(ALPHABET)
@@ -140,17 +139,13 @@ def candidate_digests(code: str) -> list[str]:
 def encrypt(code: str, associated_data: bytes, key_id: str | None = None) -> tuple[bytes, str]:
     """(nonce + ciphertext, key id). ``associated_data`` binds it to one row."""
     key = keyring()[key_id] if key_id else keyring().current
-    nonce = os.urandom(12)
-    return nonce + AESGCM(key.encryption_key).encrypt(nonce, code.encode(), associated_data), key.id
+    return Sealer(key.encryption_key).seal(code.encode(), associated_data), key.id
 
 
 def decrypt(blob: bytes, associated_data: bytes, key_id: str) -> str:
     if key_id not in keyring():
         raise CodeUnavailable(f"key {key_id!r} is not configured")
     try:
-        plain = AESGCM(keyring()[key_id].encryption_key).decrypt(
-            bytes(blob[:12]), bytes(blob[12:]), associated_data
-        )
-    except InvalidTag:
+        return Sealer(keyring()[key_id].encryption_key).open(blob, associated_data).decode()
+    except Unsealable:
         raise CodeUnavailable("ciphertext does not authenticate") from None
-    return plain.decode()

@@ -1,40 +1,34 @@
 """/metrics: Prometheus text for the allow-listed scraper only; request counts and
 latency from every worker of the server, domain numbers from the database."""
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
 from activation.models import ActivationAttempt, AuditEvent, HelpEntry, Ticket
 from tests.test_app_server import get, gunicorn, needs_postgres
 
-SAMPLE = re.compile(r"^(?P<name>[a-zA-Z_:][\w:]*)(?:\{(?P<labels>.*)\})? (?P<value>\S+)$")
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
 
 def parse(text):
-    """{(name, frozenset(labels)): value}, checking every family is declared once."""
-    samples, declared = {}, {}
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            _, _, name, kind = line.split(" ", 3)
-            assert name not in declared, name
-            declared[name] = kind
-            continue
-        if line.startswith("#"):
-            continue
-        match = SAMPLE.match(line)
-        assert match, line
-        name = match["name"]
-        family = re.sub(r"_(bucket|sum|count)$", "", name) if name not in declared else name
-        assert family in declared, line
-        key = (name, frozenset(LABEL.findall(match["labels"] or "")))
-        assert key not in samples, line
-        samples[key] = float(match["value"])
+    """{(name, frozenset(labels)): value}, read by prometheus_client's own parser.
+
+    That parser is lax: a sample outside any declared family comes back as a family of
+    its own of type "unknown". Here that, a family declared twice and a sample given
+    twice all fail, as they would confuse a scraper.
+    """
+    samples, families = {}, set()
+    for family in text_string_to_metric_families(text):
+        assert family.type != "unknown", family.name
+        assert family.name not in families, family.name
+        families.add(family.name)
+        for sample in family.samples:
+            key = (sample.name, frozenset(sample.labels.items()))
+            assert key not in samples, sample
+            samples[key] = sample.value
     return samples
 
 

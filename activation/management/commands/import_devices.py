@@ -27,7 +27,6 @@ import os
 import queue
 import time
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -44,6 +43,7 @@ from activation.models import (
     luhn_ok,
     normalise_imei,
 )
+from activation.sealing import Sealer
 
 HEADER = ["imei", "serial", "model", "os_version", "factory_code"]
 STAGING = "activation_import_check"
@@ -168,13 +168,6 @@ class _Lines:
         if self.lines:
             self.copy.write("".join(self.lines).encode())
             self.lines.clear()
-
-
-def _nonces():
-    while True:
-        block = os.urandom(12 * _RANDOM_BLOCK)
-        for start in range(0, len(block), 12):
-            yield block[start : start + 12]
 
 
 OS_VERSIONS = frozenset(OSVersion.values)
@@ -427,9 +420,8 @@ class Command(BaseCommand):
             progress.done("devices", rows)
 
             key = codes.keyring().current
-            aead = AESGCM(key.encryption_key)
+            sealer = Sealer(key.encryption_key)
             digest = codes.digest
-            nonces = _nonces()
             columns = (
                 "public_id, device_id, kind, status, digest, ciphertext, key_version, hint, "
                 "issued_at, status_reason, use_count, reactivation_count, misuse_count"
@@ -445,8 +437,7 @@ class Command(BaseCommand):
                     device_id = _uuid_text(public_ids[16 * index : 16 * index + 16].hex())
                     # The same binding as ActivationCode._associated_data().
                     aad = f"activation-code:{code_id}:{device_id}".encode()
-                    nonce = next(nonces)
-                    blob = nonce + aead.encrypt(nonce, canonical.encode(), aad)
+                    blob = sealer.seal(canonical.encode(), aad)
                     lines.add(
                         f"{code_id}\t{first_id + index}{head}{digest(canonical)}"
                         f"\t\\\\x{blob.hex()}\t{key.id}\t{codes.hint(canonical)}{tail}"

@@ -1,5 +1,6 @@
-"""Benchmark: the device API's p99 while new customers' sign-ins flood the pages, and
-what those customers see.
+"""Benchmark: the device API's p99 under a flood of new customers' sign-ins.
+
+What those customers see is measured too.
 
     .venv/bin/python bench/login_flood.py                  # docs/deploy.md's layout
     .venv/bin/python bench/login_flood.py --quick          # make bench (~1.5 min)
@@ -242,7 +243,7 @@ def main():
         "--rounds",
         type=int,
         default=3,
-        help="idle + flooded windows per hasher; their samples pool into one p99 each",
+        help="idle then flooded windows; their samples pool into one p99 each",
     )
     parser.add_argument("--api-clients", type=int, default=2)
     parser.add_argument(

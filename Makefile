@@ -48,8 +48,6 @@ bench: install
 	-$(UV) run --frozen python bench/admin_queue.py --quick --skip-django
 	-$(UV) run --frozen python bench/customer_pages.py --quick --db-sessions
 	-$(UV) run --frozen python bench/login_flood.py --quick
-	-$(UV) run --frozen python bench/login_flood.py --quick --api-workers 1 --page-workers 1 \
-		--api-cpus 0 --api-threads 1
 	-$(UV) run --frozen python bench/export_csv.py --rows 50000
 	-$(UV) run --frozen python bench/export_xlsx.py --rows 50000
 	-$(UV) run --frozen python bench/import_devices.py --rows 50000

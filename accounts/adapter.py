@@ -1,15 +1,9 @@
-"""allauth adapters: the portal's client address, sign-ins turned away unhurt, MFA
-secrets encrypted at rest.
+"""allauth adapters: the portal's client address, MFA secrets encrypted at rest.
 
 ``AccountAdapter.get_client_ip``: allauth keys its rate limits (sign-in, failed
 sign-ins, sign-up, password reset) and the recorded user sessions by this address. It
 is the portal's own ``activation.http.client_ip`` (``TRUSTED_PROXY_COUNT``), so behind
 the proxy each customer has a budget of their own instead of all sharing the proxy's.
-
-``AccountAdapter``: a sign-in turned away because the process's password-hashing queue
-is full (``accounts.hashers.HashingBusy``, a 503 "try again in a few seconds") was never
-checked, so it must not count against the address's failed sign-ins: allauth takes a
-"login_failed" slot before checking the password and only gives it back on success.
 
 ``MFAAdapter``: allauth stores an authenticator's secret through ``adapter.encrypt``
 and reads it back through ``adapter.decrypt``. Here that is AES-256-GCM
@@ -30,8 +24,6 @@ from django.core.exceptions import PermissionDenied
 from activation import codes
 from activation.http import client_ip
 from activation.sealing import Sealer, Unsealable
-
-from .hashers import HashingBusy
 
 PREFIX = "mfa1"
 PURPOSE = "mfa-secret/v1"
@@ -80,15 +72,6 @@ class AccountAdapter(DefaultAccountAdapter):
         if ip is None:  # as allauth does: no limit can be kept without an address
             raise PermissionDenied("Unable to determine client IP address")
         return ip
-
-    def authenticate(self, request, **credentials):
-        try:
-            return super().authenticate(request, **credentials)
-        except HashingBusy:
-            # allauth's own way back for a slot taken by pre_authenticate (it uses it
-            # after a successful sign-in).
-            self._rollback_login_failed_rl_usage()
-            raise
 
 
 class MFAAdapter(DefaultMFAAdapter):

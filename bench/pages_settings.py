@@ -7,9 +7,7 @@ one run compare session stores and allauth's activity tracking; ``BENCH_API_LIMI
 raises the device API's rate limits (login_flood.py measures the API, not refusals;
 the counters are still incremented); ``BENCH_SIGNIN_LIMIT=off`` raises allauth's
 per-address sign-in limit (30 a minute), so that one machine's flood stands for
-sign-ins from many addresses and every one of them hashes a password;
-``BENCH_HASHER=django`` puts Django's own Argon2 hasher (hashing in the request's
-thread at normal priority) in place of the portal's (accounts/hashers.py).
+sign-ins from many addresses and every one of them hashes a password.
 """
 
 import os
@@ -35,8 +33,3 @@ if os.environ.get("BENCH_SIGNIN_LIMIT") == "off":
     # limits on sign-ins and on failed sign-ins (which takes a slot while a password is
     # checked, so concurrent sign-ins from one address count against it) are lifted.
     ACCOUNT_RATE_LIMITS = {"login": "1000000/m/ip", "login_failed": "1000000/m/ip"}
-if os.environ.get("BENCH_HASHER") == "django":
-    PASSWORD_HASHERS = [
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
-        *PASSWORD_HASHERS[1:],  # noqa: F405
-    ]

@@ -13,14 +13,10 @@ import re
 import secrets
 import socket
 import time
-from functools import cache
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.urls import reverse
-from django.utils import translation
 
-from accounts import hashers
 from activation import ratelimit
 from activation.codes import CODE_LIKE_RE
 from activation.http import service_unavailable
@@ -139,22 +135,6 @@ class MetricsMiddleware:
         return response
 
 
-# The forms that hash the password typed in (the reset-from-key form, with the key in
-# its address, is left to the hasher itself).
-PASSWORD_FORMS = (
-    "account_login",
-    "account_signup",
-    "account_reauthenticate",
-    "account_change_password",
-    "account_set_password",
-)
-
-
-@cache
-def _password_form_paths() -> frozenset:
-    return frozenset(reverse(name) for name in PASSWORD_FORMS)
-
-
 class ServiceUnavailableMiddleware:
     """A page that cannot be served right now answers 503 "try again shortly", never a
     500, and nothing is skipped:
@@ -163,38 +143,19 @@ class ServiceUnavailableMiddleware:
       limits, say): the operator sees the cause in the log;
     - the portal's own rate limits cannot be checked (``ratelimit.LimiterUnavailable``,
       the counters' store is down): the page refuses rather than work without its limit
-      (views raise it and never catch it; the JSON API answers in JSON itself);
-    - this process already has as many passwords to hash as it may queue
-      (``accounts.hashers.HashingBusy``, a sign-in flood): the customer is asked to try
-      again in a few seconds. A password form posted while the queue is full is turned
-      away here, before its session, form and database work (about a tenth of the cost
-      of a sign-in turned away by the hasher), so a flood of retries stays cheap.
+      (views raise it and never catch it; the JSON API answers in JSON itself).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            request.method == "POST"
-            and hashers.queue_full()
-            and request.path in _password_form_paths()
-        ):
-            # LocaleMiddleware has not run yet: answer in the visitor's language anyway.
-            with translation.override(translation.get_language_from_request(request)):
-                return self._busy(request)
         return self.get_response(request)
-
-    def _busy(self, request):
-        logger.warning("Sign-in turned away in %s: password hashing queue full", request.path)
-        return service_unavailable(request, hashers.HashingBusy.retry_after, busy=True)
 
     def process_exception(self, request, exception):
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeoutError
 
-        if isinstance(exception, hashers.HashingBusy):
-            return self._busy(request)
         if isinstance(exception, ratelimit.LimiterUnavailable):
             return service_unavailable(request, exception.retry_after)
         if not isinstance(exception, RedisConnectionError | RedisTimeoutError):

@@ -228,22 +228,13 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-# Argon2id first (Django's recommendation), hashed at the lowest CPU priority so that a
-# flood of sign-ins cannot starve the device API (accounts/hashers.py); PBKDF2 verifies
-# older hashes.
+# Argon2id first (Django's recommendation); PBKDF2 verifies older hashes. A flood of
+# sign-ins is held off by the proxy's limit on /accounts/ and allauth's rate limits, and
+# kept away from the phones by the device API's own app servers (docs/deploy.md).
 PASSWORD_HASHERS = [
-    "accounts.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# Sign-ins that may wait for a process's hashing thread at once; one more gets a 503
-# "try again in a few seconds" instead of holding a thread (accounts/hashers.py). Keep
-# it well below gunicorn's --threads (docs/deploy.md: 8).
-PASSWORD_HASHING_QUEUE = envint("PASSWORD_HASHING_QUEUE", 4)
-if PASSWORD_HASHING_QUEUE < 1:
-    raise ImproperlyConfigured(
-        f"PASSWORD_HASHING_QUEUE must be at least 1, not {PASSWORD_HASHING_QUEUE}: "
-        "with no place in the queue nobody could sign in."
-    )
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -274,7 +265,7 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_REAUTHENTICATION_METHODS = ("password",)
 MFA_TOTP_ISSUER = "Activation support"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-# A sign-in turned away for a full hashing queue is not a failed one (accounts/adapter.py).
+# Rate limits and recorded sessions keyed by the portal's client address (accounts/adapter.py).
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # TOTP secrets and recovery seeds are encrypted with a subkey of ACTIVATION_KEYS.
 MFA_ADAPTER = "accounts.adapter.MFAAdapter"

@@ -63,7 +63,6 @@ def start(env_overrides):
         ({}, "ACTIVATION_KEYS is not set"),
         ({"ACTIVATION_KEYS": "k1:short"}, "must be 32 bytes"),
         ({"ACTIVATION_KEYS": "VALID", "DJANGO_SECRET_KEY": "short"}, "DJANGO_SECRET_KEY"),
-        ({"ACTIVATION_KEYS": "VALID", "PASSWORD_HASHING_QUEUE": "0"}, "PASSWORD_HASHING_QUEUE"),
     ],
 )
 def test_start_up_refused_without_valid_secrets(overrides, message):

@@ -259,14 +259,18 @@ def stream_csv(report: Report) -> Iterator[bytes]:
     if connections[report.db].vendor == "postgresql":
         yield from _copy_csv(report)
     else:
-        buffer = _ChunkBuffer()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        for n, row in enumerate(report.text_rows(), start=1):
-            writer.writerow(row)
-            if n % 500 == 0:
-                yield buffer.take()
-        yield buffer.take()
+        yield from _python_csv(report)
     report.completed = True
+
+
+def _python_csv(report: Report) -> Iterator[bytes]:
+    buffer = _ChunkBuffer()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for n, row in enumerate(report.text_rows(), start=1):
+        writer.writerow(row)
+        if n % 500 == 0:
+            yield buffer.take()
+    yield buffer.take()
 
 
 def _copy_csv(report: Report) -> Iterator[bytes]:

@@ -19,7 +19,12 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from export_common import peak_rss_mb, run_child, setup
+from export_common import best_runs, empty_tables, peak_rss_mb, setup
+from verdict import exit_status, verdict
+
+RATE_GOAL = 0.5  # at least half COPY's rate
+MEMORY_GOAL_MB = 150
+MODES = ["copy", "ours", "write_row", "write_row_queued", "bulk"]
 
 WORK = Path(tempfile.gettempdir()) / "portal-bench"
 
@@ -69,15 +74,120 @@ def prepare(rows):
     print(f"prepared {rows:,} rows in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
-def empty_tables():
-    from django.db import connection
+def variant(mode):
+    """Experiment (issue 16): the command with its COPY lines made by psycopg."""
+    import uuid
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE activation_ticketmessage, activation_ticket, activation_auditevent, "
-            "activation_activationattempt, activation_activationcode, activation_device "
-            "RESTART IDENTITY CASCADE"
-        )
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from django.db import connection
+    from django.utils import timezone
+    from psycopg.copy import LibpqWriter, QueuedLibpqWriter
+
+    from activation import codes
+    from activation.management.commands import import_devices as cmd
+    from activation.models import ActivationCode, Device
+
+    writer = QueuedLibpqWriter if mode == "write_row_queued" else LibpqWriter
+
+    class RowsCommand(cmd.Command):
+        def _load_staging(self, rows):
+            with connection.cursor() as cursor:
+                sql = f"COPY {cmd.STAGING} (line, imei, digest, is_current) FROM STDIN"
+                raw = cursor.cursor
+                with raw.copy(sql, writer=writer(raw)) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                cursor.execute(f"ANALYZE {cmd.STAGING}")
+
+        def write_with_copy(self, source, batch, rows, progress):
+            now = timezone.now()
+            public_ids = bytearray()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT setval(seq, nextval(seq) + %s - 1) - %s + 1 "
+                    "FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq) AS s",
+                    [rows, rows, Device._meta.db_table],
+                )
+                first_id = cursor.fetchone()[0]
+                raw = cursor.cursor
+                sql = (
+                    "COPY activation_device (id, public_id, imei, serial, model_name, "
+                    "os_version, batch, activation_state, request_counter, created_at, "
+                    "updated_at) FROM STDIN"
+                )
+                with raw.copy(sql, writer=writer(raw)) as copy:
+                    for index, (_line, fields) in enumerate(source.rows()):
+                        imei, serial, model, os_version, _code = fields
+                        public_id = uuid.uuid4()
+                        public_ids += public_id.bytes
+                        copy.write_row(
+                            (
+                                first_id + index,
+                                public_id,
+                                imei if len(imei) == 15 else cmd.normalise_imei(imei),
+                                serial.strip(),
+                                model.strip(),
+                                os_version.strip(),
+                                batch,
+                                Device.State.NOT_ACTIVATED,
+                                0,
+                                now,
+                                now,
+                            )
+                        )
+                key = codes.keyring().current
+                aead = AESGCM(key.encryption_key)
+                nonces = cmd._nonces()
+                sql = (
+                    "COPY activation_activationcode (public_id, device_id, kind, status, "
+                    "digest, ciphertext, key_version, hint, issued_at, status_reason, "
+                    "use_count, reactivation_count, misuse_count) FROM STDIN"
+                )
+                with raw.copy(sql, writer=writer(raw)) as copy:
+                    for index, (_line, fields) in enumerate(source.rows()):
+                        canonical = codes.normalise(fields[4])
+                        code_id = uuid.uuid4()
+                        device_id = uuid.UUID(bytes=bytes(public_ids[16 * index : 16 * index + 16]))
+                        aad = f"activation-code:{code_id}:{device_id}".encode()
+                        nonce = next(nonces)
+                        blob = nonce + aead.encrypt(nonce, canonical.encode(), aad)
+                        copy.write_row(
+                            (
+                                code_id,
+                                first_id + index,
+                                ActivationCode.Kind.FACTORY,
+                                ActivationCode.Status.ACTIVE,
+                                codes.digest(canonical),
+                                blob,
+                                key.id,
+                                codes.hint(canonical),
+                                now,
+                                "",
+                                0,
+                                0,
+                                0,
+                            )
+                        )
+
+    class BulkCommand(cmd.Command):
+        def _load_staging(self, rows):
+            insert = (
+                f"INSERT INTO {cmd.STAGING} (line, imei, digest, is_current) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s)"
+            )
+            with connection.cursor() as cursor:
+                chunk = []
+                for row in rows:
+                    chunk.append(row)
+                    if len(chunk) == cmd.BATCH:
+                        cursor.executemany(insert, chunk)
+                        chunk.clear()
+                cursor.executemany(insert, chunk)
+
+        def write_with_copy(self, source, batch, rows, progress):
+            self.write_with_bulk_create(source, batch, progress)
+
+    return BulkCommand() if mode == "bulk" else RowsCommand()
 
 
 def child(mode, rows):
@@ -110,8 +220,10 @@ def child(mode, rows):
                 with cursor.cursor.copy(sql) as copy, path.open("rb") as file:
                     while block := file.read(1 << 20):
                         copy.write(block)
-    else:
+    elif mode == "ours":
         call_command("import_devices", str(batch), "--no-progress", "--batch", "BENCH")
+    else:
+        call_command(variant(mode), str(batch), "--no-progress", "--batch", "BENCH")
     elapsed = time.perf_counter() - started
     from activation.models import ActivationCode, Device
 
@@ -124,32 +236,38 @@ def child(mode, rows):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--child", choices=["copy", "ours"])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", choices=MODES)
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.rows)
     setup()
     prepare(args.rows)
-    copy = min(
-        (run_child(__file__, "copy", "--rows", str(args.rows)) for _ in range(2)),
-        key=lambda r: r["seconds"],
-    )
-    ours = min(
-        (run_child(__file__, "ours", "--rows", str(args.rows)) for _ in range(2)),
-        key=lambda r: r["seconds"],
-    )
+    best = best_runs(__file__, MODES, args.rounds, "--rows", str(args.rows))
     empty_tables()
+    copy, ours = best["copy"], best["ours"]
     copy_rate, our_rate = args.rows / copy["seconds"], args.rows / ours["seconds"]
-    print(f"rows: {args.rows:,} devices + {args.rows:,} factory codes")
+    print(f"rows: {args.rows:,} devices + {args.rows:,} factory codes, best of {args.rounds}")
     print(f"COPY of the same rows: {copy['seconds']:.2f} s ({copy_rate:,.0f} devices/s)")
-    print(
-        f"import_devices:        {ours['seconds']:.2f} s ({our_rate:,.0f} devices/s), "
-        f"peak RSS {ours['peak_rss_mb']:.0f} MB ({ours['rss_before_mb']:.0f} MB before it "
-        "started)"
+    for mode in MODES[1:]:
+        run = best[mode]
+        print(
+            f"{mode:>18}: {run['seconds']:.2f} s ({args.rows / run['seconds']:,.0f} devices/s, "
+            f"{copy['seconds'] / run['seconds']:.2f}x COPY), peak RSS "
+            f"{run['peak_rss_mb']:.0f} MB ({run['rss_before_mb']:.0f} MB before it started)"
+        )
+    verdict(
+        "import rate >= 0.5x COPY of the same rows",
+        our_rate >= RATE_GOAL * copy_rate,
+        f"{our_rate / copy_rate:.2f}x ({our_rate:,.0f} vs {copy_rate:,.0f} devices/s)",
     )
-    verdict = "OK" if our_rate >= copy_rate / 2 else "SLOWER THAN TARGET"
-    print(f"rate import/COPY: {our_rate / copy_rate:.2f}x (target >= 0.5x) {verdict}")
+    verdict(
+        "import peak memory < 150 MB",
+        ours["peak_rss_mb"] < MEMORY_GOAL_MB,
+        f"{ours['peak_rss_mb']:.0f} MB ({ours['rss_before_mb']:.0f} MB before it started)",
+    )
+    return exit_status()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

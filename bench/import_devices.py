@@ -24,7 +24,7 @@ from verdict import exit_status, verdict
 
 RATE_GOAL = 0.5  # at least half COPY's rate
 MEMORY_GOAL_MB = 150
-MODES = ["copy", "ours", "write_row", "write_row_queued", "bulk"]
+MODES = ["copy", "ours", "lines_plain", "lines_queued", "lines_uuid4", "write_row"]
 
 WORK = Path(tempfile.gettempdir()) / "portal-bench"
 
@@ -88,6 +88,12 @@ def variant(mode):
     from activation.models import ActivationCode, Device
 
     writer = QueuedLibpqWriter if mode == "write_row_queued" else LibpqWriter
+    if mode.startswith("lines_"):
+        # The command's own lines, sent by psycopg's writers as they are.
+        cmd._BoundedWriter = QueuedLibpqWriter if mode == "lines_queued" else LibpqWriter
+        if mode == "lines_uuid4":
+            cmd._uuid4s = lambda: (uuid.uuid4().hex for _ in iter(int, 1))
+        return cmd.Command()
 
     class RowsCommand(cmd.Command):
         def _load_staging(self, rows):

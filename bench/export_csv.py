@@ -2,9 +2,12 @@
 
     .venv/bin/python bench/export_csv.py --rows 1000000
 
-Targets: within 2x COPY's time, first byte under 100 ms, peak memory under 100 MB
-whatever the row count. Each side runs in a fresh process (so its peak memory is its
-own), twice; the best time counts.
+Goals (docs/performance.md): within 2x COPY's time, first byte under 100 ms, and under
+20 MB added to the process whatever the row count (it streams). Each side runs in a
+fresh process (so its peak memory is its own), ``--rounds`` times taking turns; the best
+time counts. It also times the other databases' path (``csv.writer`` over the rows) on
+PostgreSQL: the figure that justifies formatting the CSV in SQL for COPY
+(``activation/exports.py``). Prints one PASS/FAIL line per goal, exits non-zero on a miss.
 """
 
 import argparse
@@ -19,7 +22,7 @@ from verdict import exit_status, verdict
 
 TIME_GOAL = 2.0  # the export within 2x COPY's time
 FIRST_BYTE_GOAL_MS = 100
-MEMORY_GOAL_MB = 100
+GROWTH_GOAL_MB = 20  # streamed: what the export adds to the process stays flat
 
 
 def child(mode):
@@ -45,7 +48,7 @@ def child(mode):
                     total += len(block)
             rows = cursor.cursor.rowcount
     elif mode == "python":
-        # The portal's other-database path (csv.writer over the rows), on PostgreSQL.
+        # The other databases' path (csv.writer over the rows), on PostgreSQL.
         report = exports.Report(TicketResource())
         for chunk in exports._python_csv(report):
             now = time.perf_counter() - started
@@ -119,10 +122,11 @@ def main():
         ours["first_byte_ms"] < FIRST_BYTE_GOAL_MS,
         f"{ours['first_byte_ms']:.1f} ms",
     )
+    grown = ours["peak_rss_mb"] - ours["rss_before_mb"]
     verdict(
-        "CSV export peak memory < 100 MB",
-        ours["peak_rss_mb"] < MEMORY_GOAL_MB,
-        f"{ours['peak_rss_mb']:.0f} MB ({ours['rss_before_mb']:.0f} MB before it started)",
+        "CSV export memory does not grow with rows (< 20 MB added)",
+        grown < GROWTH_GOAL_MB,
+        f"+{grown:.0f} MB (peak {ours['peak_rss_mb']:.0f} MB)",
     )
     return exit_status()
 

@@ -19,18 +19,23 @@ keeping nothing per row in Python:
 
 On other databases steps 2 and 3 are one pass of ``bulk_create`` in batches. Everything
 is one transaction. The file itself is only read, never copied or stored.
+
+Why COPY with lines made here (issue 16, ``bench/import_devices.py --rows 50000``, one
+run, best of 3 each, docs/performance.md): the goal is at least half the rate of COPY
+of the same finished rows. These lines sent with psycopg's ``Copy.write``: 0.62x COPY;
+the same rows through ``Copy.write_row``: 0.41x; with ``uuid.uuid4()`` instead of
+``_uuid4s``: 0.46x; ``bulk_create`` (the other databases' path): 0.09x. psycopg's
+queued writer thread gained nothing (0.56x), so the default writer sends them.
 """
 
 import csv
 import getpass
 import os
-import queue
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
-from psycopg.copy import QueuedLibpqWriter
 
 from activation import codes
 from activation.models import (
@@ -119,8 +124,9 @@ class BatchFile:
 def _uuid4s():
     """Random version-4 UUIDs as 32 hex digits, drawing from the OS in blocks.
 
-    Made by hand (a million ``uuid.UUID`` objects cost seconds): the version nibble
-    is 4 and the variant bits 10, exactly as ``uuid.uuid4()`` makes them.
+    Made by hand: with ``uuid.uuid4()`` the import took 35 % longer (2.42 s against
+    1.79 s for 50,000 rows) and missed its goal (0.46x COPY). The version nibble is 4
+    and the variant bits 10, exactly as ``uuid.uuid4()`` makes them.
     """
     while True:
         block = os.urandom(16 * _RANDOM_BLOCK).hex()
@@ -143,18 +149,12 @@ def _copy_text(value: str) -> str:
     return value
 
 
-class _BoundedWriter(QueuedLibpqWriter):
-    """psycopg's queued COPY writer (a thread sends while this one computes), with room
-    for 32 blocks instead of 1,024, so a slower server cannot make the queue grow
-    past ~8 MB."""
-
-    def __init__(self, cursor):
-        super().__init__(cursor)
-        self._queue = queue.Queue(maxsize=32)
-
-
 class _Lines:
-    """COPY text lines, sent to the server in blocks of ~1,000 rows (~250 kB at most)."""
+    """COPY text lines, sent to the server in blocks of ~1,000 rows (~250 kB at most).
+
+    Formatted here rather than by ``Copy.write_row``, which took 51 % longer (2.70 s
+    against 1.79 s for 50,000 rows, 0.41x COPY: the goal is 0.5x).
+    """
 
     def __init__(self, copy, size=1000):
         self.copy, self.size, self.lines = copy, size, []
@@ -319,7 +319,7 @@ class Command(BaseCommand):
             if connection.vendor == "postgresql":
                 sql = f"COPY {STAGING} (line, imei, digest, is_current) FROM STDIN"
                 raw = cursor.cursor
-                with raw.copy(sql, writer=_BoundedWriter(raw)) as copy:
+                with raw.copy(sql) as copy:
                     lines = _Lines(copy)
                     for line, imei, digest, current in rows:
                         lines.add(f"{line}\t{imei}\t{digest}\t{'t' if current else 'f'}\n")
@@ -401,7 +401,7 @@ class Command(BaseCommand):
             tail = f"\t{Device.State.NOT_ACTIVATED}\t0\t{now}\t{now}\n"
             uuids = _uuid4s()
             sql = f"COPY {device_table} ({columns}) FROM STDIN"
-            with raw.copy(sql, writer=_BoundedWriter(raw)) as copy:
+            with raw.copy(sql) as copy:
                 lines = _Lines(copy)
                 for index, (_line, fields) in enumerate(source.rows()):
                     imei, serial, model, os_version, _code = fields
@@ -429,7 +429,7 @@ class Command(BaseCommand):
             head = f"\t{ActivationCode.Kind.FACTORY}\t{ActivationCode.Status.ACTIVE}\t"
             tail = f"\t{now}\t\t0\t0\t0\n"
             sql = f"COPY {code_table} ({columns}) FROM STDIN"
-            with raw.copy(sql, writer=_BoundedWriter(raw)) as copy:
+            with raw.copy(sql) as copy:
                 lines = _Lines(copy)
                 for index, (_line, fields) in enumerate(source.rows()):
                     canonical = codes.normalise(fields[4])

@@ -78,14 +78,17 @@ def seed():
     from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from activation.demo import imei_with_check_digit
     from activation.models import ActivationCode, AuditEvent, Device, Ticket, TicketMessage
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:  # our own database: start from empty tables
+    # Our own database: start from empty tables. The audit log is append-only in the
+    # database (migration 0009) except in a transaction that says it purges.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL portal.audit_purge = 'on'")
         cursor.execute(
             "TRUNCATE activation_ticket, activation_device, accounts_user, django_session "
             "RESTART IDENTITY CASCADE"

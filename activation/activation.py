@@ -28,6 +28,7 @@ caller answers 503: no wrong guess is ever answered without its limit.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -126,9 +127,32 @@ _PHONE_FIELDS = ("id", "imei", "locked_at", "activation_state")
 
 def _lock_phone(imei) -> Device | None:
     """The phone's row with the fields the workflow reads, locked until the transaction
-    ends (SQLite has no row locks: its writes are serialised anyway); None for an
-    unknown IMEI."""
-    return _first(Device.objects.select_for_update().filter(imei=imei).only(*_PHONE_FIELDS))
+    ends; None for an unknown IMEI.
+
+    On PostgreSQL a written-out statement: building the same ORM query costs ~0.4 ms of
+    the app server's CPU per activation. Measured in the same run (issue 16,
+    docs/performance.md, "Complexity that pays for itself"): with the ORM's query
+    instead, 651 activations/s against 753 (0.73 x the one-write floor against 0.85;
+    the goal is 0.8 x). SQLite has no row locks (Django drops FOR UPDATE there) and
+    needs the ORM's value converters, so it keeps the ORM's query.
+    """
+    if connection.vendor != "postgresql":
+        return _first(Device.objects.select_for_update().filter(imei=imei).only(*_PHONE_FIELDS))
+    sql, attnames = _lock_phone_statement()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [imei])
+        row = cursor.fetchone()
+    return None if row is None else Device.from_db(connection.alias, attnames, row)
+
+
+@cache
+def _lock_phone_statement() -> tuple[str, tuple[str, ...]]:
+    """The lock's SQL and its columns' names, in the model's order (as ``from_db`` wants)."""
+    fields = [f for f in Device._meta.concrete_fields if f.attname in _PHONE_FIELDS]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"SELECT {columns} FROM {quote(Device._meta.db_table)} WHERE imei = %s FOR UPDATE"  # noqa: S608
+    return sql, tuple(f.attname for f in fields)
 
 
 def _count_failed_guess(imei, ip) -> tuple[str, ratelimit.Limit] | None:
@@ -159,44 +183,35 @@ def _first(queryset):
 
 
 def _use_own_code(device, imei, canonical, ip) -> Outcome | None:
-    """The common case first: count a use of the phone's own active code.
+    """The common case in one statement: count a use of the phone's own active code.
 
-    One statement, written out because the ORM's ``update()`` cannot return rows:
-    ``UPDATE ... RETURNING`` (PostgreSQL, and SQLite since 3.35) counts the use, locks
-    the code's row and re-checks that it is still active and still this phone's (an
-    agent revoking it at the same moment wins or waits), then says which code it was
-    and its new count: 1 is a first activation, more a reactivation (``use_count`` and
-    ``first_used_at`` are only ever set together here). The ORM's way, the code's row
-    read ``select_for_update()`` then updated, is one round trip more: measured in the
-    same run on the API's own core (docs/performance.md, issue 16), 347 activations/s
-    (0.56 x the one-write floor, p99 38 ms) against 485-513/s (0.78-0.83 x, p99
-    27-34 ms), missing the goal of 0.8 x.
+    The only path of a success. The phone's row is locked, so every use of its codes is
+    serialised; the UPDATE locks the code's row and checks it is still active and still
+    this phone's in the same statement (an agent revoking it at the same moment wins or
+    waits). ``use_count`` and ``first_used_at`` are only ever set together here, so the
+    new count tells a first activation (1) from a reactivation. None when nothing
+    matched: the caller then counts a failed guess and looks at the code to say why
+    (``_try``), so a success never waits for a guess window.
 
-    None when nothing matched: the caller then counts a failed guess and looks at the
-    code to say why (``_try``), so a success never waits for a guess window.
+    Written out because the ORM's ``update()`` returns no rows. On PostgreSQL the same
+    statement also marks the phone activated (first time only) and writes the attempt
+    row (a CTE), so a success is one round trip inside the transaction; SQLite has no
+    data-modifying CTE, so there the UPDATE ... RETURNING is followed by the ORM's
+    writes (``_activated``). Measured in the same run (issue 16, docs/performance.md):
+    the three statements on PostgreSQL too gave 688 activations/s against 753 (0.78 x
+    the one-write floor against 0.85; the goal is 0.8 x); the ORM's read-then-update
+    346 against 484 in another run (0.56 x).
     """
     if device is None:
         return None
-    digests = codes.candidate_digests(canonical)
     now = timezone.now()
-    when = connection.ops.adapt_datetimefield_value(now)
-    table = connection.ops.quote_name(ActivationCode._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _COUNT_USE.format(code=table, digests=", ".join(["%s"] * len(digests))),
-            [when, when, device.pk, ActivationCode.Status.ACTIVE, *digests],
-        )
-        row = cursor.fetchone()
+    if connection.vendor != "postgresql":
+        row = _count_use(device, codes.candidate_digests(canonical), now)
+        return None if row is None else _activated(device, row[0], row[1] > 1, now, imei, ip)
+    row = _count_use_and_record(device, codes.candidate_digests(canonical), now, imei, ip)
     if row is None:
         return None
-    code_id, use_count = row
-    if device.activation_state != Device.State.ACTIVATED:  # a reactivation changes nothing
-        Device.objects.filter(pk=device.pk).update(
-            activation_state=Device.State.ACTIVATED, activated_at=now, updated_at=now
-        )
-    result = Result.REACTIVATED if use_count > 1 else Result.ACTIVATED
-    _record(imei, ip, result, "", device=device, code_id=code_id)
-    return Outcome("activated", device=device, reactivated=use_count > 1, activated_at=now)
+    return Outcome("activated", device=device, reactivated=row[1] > 1, activated_at=now)
 
 
 _COUNT_USE = (
@@ -207,6 +222,51 @@ _COUNT_USE = (
     "WHERE device_id = %s AND status = %s AND digest IN ({digests}) "
     "RETURNING id, use_count"
 )
+
+
+def _count_use_sql(digests):
+    table = connection.ops.quote_name(ActivationCode._meta.db_table)
+    return _COUNT_USE.format(code=table, digests=", ".join(["%s"] * len(digests)))
+
+
+def _count_use_params(device, digests, now):
+    when = connection.ops.adapt_datetimefield_value(now)
+    return [when, when, device.pk, ActivationCode.Status.ACTIVE, *digests]
+
+
+def _count_use(device, digests, now):
+    """``(code id, use count)`` after counting a use of the phone's active code, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(_count_use_sql(digests), _count_use_params(device, digests, now))
+        return cursor.fetchone()
+
+
+_MARK_ACTIVATED = (
+    ", state AS (UPDATE {device} SET activation_state = %s, activated_at = %s, updated_at = %s "
+    "WHERE id = %s AND EXISTS (SELECT 1 FROM used))"
+)
+_RECORD_USE = (
+    ", attempt AS (INSERT INTO {attempt} "
+    "(device_id, imei, code_id, ip, result, reason, created_at) "
+    "SELECT %s, %s, id, %s, CASE WHEN use_count > 1 THEN %s ELSE %s END, '', %s FROM used) "
+    "SELECT id, use_count FROM used"
+)
+
+
+def _count_use_and_record(device, digests, now, imei, ip):
+    """``_count_use`` and ``_activated``'s writes in one PostgreSQL statement."""
+    quote = connection.ops.quote_name
+    when = connection.ops.adapt_datetimefield_value(now)
+    sql = f"WITH used AS ({_count_use_sql(digests)})"
+    params = _count_use_params(device, digests, now)
+    if device.activation_state != Device.State.ACTIVATED:  # a reactivation changes nothing
+        sql += _MARK_ACTIVATED.format(device=quote(Device._meta.db_table))
+        params += [Device.State.ACTIVATED, when, when, device.pk]
+    sql += _RECORD_USE.format(attempt=quote(ActivationAttempt._meta.db_table))
+    params += [device.pk, imei[:20], ip, Result.REACTIVATED, Result.ACTIVATED, when]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _try(device, imei, canonical, ip) -> Outcome:
@@ -229,6 +289,16 @@ def _try(device, imei, canonical, ip) -> Outcome:
             return outcome
     _record(imei, ip, Result.FAILED, code.status, device=device, code=code)
     return Outcome("invalid_code", code.status)
+
+
+def _activated(device, code_id, reactivated, now, imei, ip) -> Outcome:
+    if device.activation_state != Device.State.ACTIVATED:  # a reactivation changes nothing
+        Device.objects.filter(pk=device.pk).update(
+            activation_state=Device.State.ACTIVATED, activated_at=now, updated_at=now
+        )
+    result = Result.REACTIVATED if reactivated else Result.ACTIVATED
+    _record(imei, ip, result, "", device=device, code_id=code_id)
+    return Outcome("activated", device=device, reactivated=reactivated, activated_at=now)
 
 
 def _misuse(code, device, imei, ip) -> Outcome:

@@ -51,9 +51,9 @@ endef
 
 bench: install
 	@: > $(BENCH_LOG)
-	$(call bench_run,bench/api_activation.py --quick --floors --server-cpus 0)
+	$(call bench_run,bench/api_activation.py --quick --server-cpus 0)
 	$(call bench_run,bench/admin_queue.py --quick --skip-django)
-	$(call bench_run,bench/customer_pages.py --quick --db-sessions)
+	$(call bench_run,bench/customer_pages.py --quick)
 	$(call bench_run,bench/login_flood.py --quick)
 	$(call bench_run,bench/login_flood.py --quick --api-workers 1 --page-workers 1 \
 		--api-cpus 0 --api-threads 1)

@@ -4,7 +4,7 @@
     .venv/bin/python bench/api_activation.py --server-cpus 0    # the API on a core of its own
     .venv/bin/python bench/api_activation.py --floors           # + the read-only floor
     .venv/bin/python bench/api_activation.py --compare before=/tmp/portal-before  # A/B
-    .venv/bin/python bench/api_activation.py --quick --floors --server-cpus 0     # make bench
+    .venv/bin/python bench/api_activation.py --quick --server-cpus 0     # make bench
 
 PostgreSQL database ``portal_bench_api`` (created and migrated if missing) and Redis
 db 13 by default; BENCH_API_DATABASE_URL and BENCH_API_REDIS_URL override them.

@@ -128,9 +128,12 @@ def _lock_phone(imei) -> Device | None:
     """The phone's row with the fields the workflow reads, locked until the transaction
     ends; None for an unknown IMEI.
 
-    On PostgreSQL a written-out statement: building the same ORM query cost ~0.4 ms of
-    the app server's CPU per activation (of ~2.1 ms in all). SQLite has no row locks
-    (Django drops FOR UPDATE there) and needs the ORM's value converters.
+    On PostgreSQL a written-out statement: building the same ORM query costs ~0.4 ms of
+    the app server's CPU per activation. Measured in the same run (issue 16,
+    docs/performance.md, "Complexity that pays for itself"): with the ORM's query
+    instead, 651 activations/s against 753 (0.73 x the one-write floor against 0.85;
+    the goal is 0.8 x). SQLite has no row locks (Django drops FOR UPDATE there) and
+    needs the ORM's value converters, so it keeps the ORM's query.
     """
     if connection.vendor != "postgresql":
         return _first(Device.objects.select_for_update().filter(imei=imei).only(*_PHONE_FIELDS))
@@ -181,14 +184,22 @@ def _first(queryset):
 def _use_own_code(device, imei, canonical, ip) -> Outcome | None:
     """The common case in one statement: count a use of the phone's own active code.
 
-    The phone's row is locked, so every use of its codes is serialised; the UPDATE
-    locks the code's row and checks it is still active and still this phone's in the
-    same statement (an agent revoking it at the same moment wins or waits). ``use_count``
-    and ``first_used_at`` are only ever set together here, so the new count tells a
-    first activation (1) from a reactivation. On PostgreSQL the same statement also
-    marks the phone activated (first time only) and writes the attempt row, so a
-    success is one round trip inside the transaction. None when nothing matched: the
-    caller then looks at the code row by row to say why (``_try``).
+    The only path of a success. The phone's row is locked, so every use of its codes is
+    serialised; the UPDATE locks the code's row and checks it is still active and still
+    this phone's in the same statement (an agent revoking it at the same moment wins or
+    waits). ``use_count`` and ``first_used_at`` are only ever set together here, so the
+    new count tells a first activation (1) from a reactivation. None when nothing
+    matched: the caller then counts a failed guess and looks at the code to say why
+    (``_try``), so a success never waits for a guess window.
+
+    Written out because the ORM's ``update()`` returns no rows. On PostgreSQL the same
+    statement also marks the phone activated (first time only) and writes the attempt
+    row (a CTE), so a success is one round trip inside the transaction; SQLite has no
+    data-modifying CTE, so there the UPDATE ... RETURNING is followed by the ORM's
+    writes (``_activated``). Measured in the same run (issue 16, docs/performance.md):
+    the three statements on PostgreSQL too gave 688 activations/s against 753 (0.78 x
+    the one-write floor against 0.85; the goal is 0.8 x); the ORM's read-then-update
+    346 against 484 in another run (0.56 x).
     """
     if device is None:
         return None
@@ -264,31 +275,19 @@ def _try(device, imei, canonical, ip) -> Outcome:
     code = _first(
         ActivationCode.objects.matching(canonical)
         .select_for_update(of=("self",))
-        .only("id", "device_id", "status", "first_used_at")
+        .only("id", "device_id", "status")
     )
     if code is None:
         _record(imei, ip, Result.FAILED, "unknown_code", device=device)
         return Outcome("invalid_code", "unknown_code")
     if device is None or code.device_id != device.pk:
         return _misuse(code, device, imei, ip)
-    if code.status != ActivationCode.Status.ACTIVE:
-        _record(imei, ip, Result.FAILED, code.status, device=device, code=code)
-        return Outcome("invalid_code", code.status)
-
-    return _activate(device, code.pk, code.first_used_at, imei, ip)
-
-
-def _activate(device, code_id, first_used_at, imei, ip) -> Outcome | None:
-    """Count a success of the phone's own active code; None if it just stopped being active."""
-    now = timezone.now()
-    reactivated = first_used_at is not None
-    ActivationCode.objects.filter(pk=code_id).update(
-        use_count=F("use_count") + 1,
-        reactivation_count=F("reactivation_count") + int(reactivated),
-        first_used_at=first_used_at or now,
-        last_used_at=now,
-    )
-    return _activated(device, code_id, reactivated, now, imei, ip)
+    if code.status == ActivationCode.Status.ACTIVE:  # issued to this phone a moment ago
+        outcome = _use_own_code(device, imei, canonical, ip)
+        if outcome is not None:
+            return outcome
+    _record(imei, ip, Result.FAILED, code.status, device=device, code=code)
+    return Outcome("invalid_code", code.status)
 
 
 def _activated(device, code_id, reactivated, now, imei, ip) -> Outcome:

@@ -3,10 +3,10 @@
 Once the application is loaded, everything loaded so far (Django, the apps, their
 URLconf and every view module it imports) is moved out of the cyclic garbage
 collector's reach with ``gc.freeze()``. Those objects live as long as the process, yet
-each full collection walked all of them with every thread of the process stopped:
-under a sign-in flood such pauses took 80-110 ms and were the device API's worst
-latencies (docs/performance.md, "The device API under a sign-in flood"). Frozen, a full
-collection only walks what requests made since.
+a full collection walks all of them with the process stopped. It pays on the device
+API's own servers (docs/deploy.md's layout): the API's p99 with activations at a steady
+100 a second was 10.8-15.0 ms with the freeze and 24-40 ms without it, measured in the
+same runs (issue 16, docs/performance.md, "Complexity that pays for itself").
 """
 
 import gc

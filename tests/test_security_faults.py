@@ -42,7 +42,7 @@ def redis_down():
         REDIS_URL=DEAD_REDIS,
         CACHES={
             "default": {
-                "BACKEND": "portal.cache.RedisCache",
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": DEAD_REDIS,
                 "KEY_PREFIX": "portal",
             }

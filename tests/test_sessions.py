@@ -8,7 +8,7 @@ from portal.sessions import SessionStore
 
 DEAD_REDIS = {
     "default": {
-        "BACKEND": "portal.cache.RedisCache",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:1/0",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }

@@ -107,7 +107,7 @@ def test_my_requests_lists_only_mine(client, customer, other_customer, make_devi
 
 @pytest.mark.parametrize("rows", [1, 20])
 def test_my_requests_takes_the_same_queries_for_1_or_20(
-    client, customer, make_device, make_ticket, rows, django_assert_num_queries, session_queries
+    client, customer, make_device, make_ticket, rows, django_assert_max_num_queries, session_queries
 ):
     for _ in range(rows):
         make_ticket(make_device(owner=customer))
@@ -115,7 +115,7 @@ def test_my_requests_takes_the_same_queries_for_1_or_20(
     client.get(reverse("ticket_list"))  # the first request records the session
 
     # The signed-in session, then one for the requests with their phones.
-    with django_assert_num_queries(session_queries + 1):
+    with django_assert_max_num_queries(session_queries + 1):
         response = client.get(reverse("ticket_list"))
 
     assert response.content.decode().count("/requests/ACT-") == rows

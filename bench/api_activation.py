@@ -123,15 +123,18 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _start_server(port, workers, env, threads=1, cpus=None, cwd=BASE_DIR):
+def _start_server(port, workers, env, threads=1, cpus=None, cwd=BASE_DIR, nice=0):
     """gunicorn on ``port``: sync workers, or gthread workers when ``threads`` > 1;
-    only on the CPUs ``cpus`` names (taskset's list, e.g. "0") when given; serving the
-    checkout in ``cwd``. No control socket: every gunicorn shares one default path, so
-    parallel servers (every benchmark starts its own) would overwrite each other's."""
+    only on the CPUs ``cpus`` names (taskset's list, e.g. "0") and at ``nice`` when
+    given; serving the checkout in ``cwd``. No control socket: every gunicorn shares one
+    default path, so parallel servers (every benchmark starts its own) would overwrite
+    each other's."""
     threading = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
     pinned = ["taskset", "--cpu-list", cpus] if cpus else []
+    niced = ["nice", "-n", str(nice)] if nice else []
     server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
         [
+            *niced,
             *pinned,
             sys.executable,
             "-m",

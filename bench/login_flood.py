@@ -45,7 +45,6 @@ import multiprocessing
 import os
 import re
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -178,41 +177,10 @@ def _customers(port, csrf_cookie, rate, seconds, patience, first_account, cpus, 
 
 
 def _start(workers, threads, env, cpus=None, nice=0):
-    """gunicorn (sync workers, or gthread with ``threads`` > 1) on a free port, on the
-    CPUs ``cpus`` names (taskset's list) and at ``nice`` when given; (port, process)."""
+    """api_activation's gunicorn on a free port; (port, process)."""
     port = api_activation._free_port()
-    server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-        [
-            *(["nice", "-n", str(nice)] if nice else []),
-            *(["taskset", "--cpu-list", cpus] if cpus else []),
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            *(["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []),
-            # Otherwise one socket path for every server: they would overwrite each other's.
-            "--no-control-socket",
-            "--log-level",
-            "error",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            api_activation._request(port, "GET", "/api/v1/keys", None)
-            return port, server
-        except OSError:
-            if server.poll() is not None:
-                sys.exit("gunicorn exited")
-            time.sleep(0.1)
-    server.kill()
-    sys.exit("gunicorn did not start")
+    server = api_activation._start_server(port, workers, env, threads=threads, cpus=cpus, nice=nice)
+    return port, server
 
 
 def _api_latencies(port, bodies_per_client, warmup, seconds, rate, cpus):

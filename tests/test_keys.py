@@ -36,7 +36,9 @@ def test_generate_activation_key_command_prints_a_valid_value(capsys):
         ("nocolon", "id:key"),
         ("k1:dG9vLXNob3J0", "32 bytes"),
         ("k1:%%%%", "32 bytes"),
-        (f"{generate_key_entry('a')},{generate_key_entry('a')}", "twice"),
+        pytest.param(
+            f"{generate_key_entry('a')},{generate_key_entry('a')}", "twice", id="one-id-twice"
+        ),
     ],
 )
 def test_malformed_keys_are_refused_with_a_clear_message(value, message):

@@ -37,8 +37,8 @@ def client_ip(request) -> str | None:
     return None
 
 
-def service_unavailable(request, retry_after: int, **context):
+def service_unavailable(request, retry_after: int):
     """templates/503.html with ``Retry-After``: nothing was done, try again shortly."""
-    response = render(request, "503.html", context, status=503)
+    response = render(request, "503.html", status=503)
     response["Retry-After"] = str(retry_after)
     return response
